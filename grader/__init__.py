@@ -1,0 +1,1 @@
+"""Autograder for the multi-user chat assignment: python -m grader PATH."""

@@ -1,0 +1,475 @@
+"""The checks: what each one does to the student's server and how it words a lost point.
+
+Checks come in groups. A group gets a server process of its own and runs its checks one after
+another; groups run side by side. Checks that may crash or wedge a server (disconnects, a silent
+client, a client that never reads) each have their own group, so one bug costs one check's points.
+assignments/checks.md is the contract for every verdict written here.
+"""
+from __future__ import annotations
+
+import random
+import re
+import threading
+import time
+from dataclasses import dataclass
+
+from .harness import Harness, Server, ServerDown
+from .peer import Peer
+
+DELIVERY = 3.0      # seconds a message may take to arrive
+NOTICE = 1.5        # seconds a join or leave notice may take
+SETTLE = 0.3        # seconds to wait for something that must NOT arrive (a duplicate, a leak)
+CPU_LIMIT = 0.30    # share of one core a server may use while nothing happens
+SLOW_BYTES = 8 << 20
+STALL = 2           # seconds a send may block before the server counts as stalled
+
+
+@dataclass(frozen=True)
+class Check:
+    id: str
+    title: str
+    depends: tuple[str, ...] = ()
+
+
+CHECKS = [
+    Check("uses_socket", "uses the socket module"),
+    Check("uses_threading", "serves clients in threads"),
+    Check("transport", "TCP or UDP"),
+    Check("server_starts", "the server starts and accepts a client"),
+    Check("registers_name", "a user can join with a name", ("server_starts",)),
+    Check("broadcast", "a message reaches another user", ("registers_name",)),
+    Check("multi_user", "four users all hear each other", ("broadcast",)),
+    Check("sender_name", "receivers see who wrote", ("broadcast",)),
+    Check("no_echo", "no echo to the sender, no duplicates", ("broadcast",)),
+    Check("join_notice", "others are told when a user joins", ("registers_name",)),
+    Check("leave_notice", "others are told when a user leaves", ("registers_name",)),
+    Check("survives_disconnect", "the chat survives disconnects", ("broadcast",)),
+    Check("private_message", "private messages reach only their addressee", ("broadcast",)),
+    Check("no_busy_loop", "no busy loop while idle or after a disconnect", ("registers_name",)),
+    Check("silent_client", "a silent client does not block others", ("registers_name",)),
+    Check("unicode", "Cyrillic and emoji arrive intact", ("broadcast",)),
+    Check("slow_reader", "a client that never reads does not stall the chat", ("broadcast",)),
+]
+BY_ID = {c.id: c for c in CHECKS}
+
+
+@dataclass
+class Verdict:
+    status: str          # pass, partial, fail, skip, error
+    message: str = ""
+
+
+def ok(message: str = "") -> Verdict:
+    return Verdict("pass", message)
+
+
+def partial(message: str) -> Verdict:
+    return Verdict("partial", message)
+
+
+def fail(message: str) -> Verdict:
+    return Verdict("fail", message)
+
+
+def names_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+class Tokens:
+    """Unique, deterministic tokens, so every expectation is unambiguous and every run alike."""
+
+    def __init__(self, seed: str):
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str:
+        with self._lock:
+            return "T" + "".join(self._rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(7))
+
+
+class Group:
+    """A run of checks against one server; fills `verdicts` as it goes."""
+
+    def __init__(self, h: Harness, verdicts: dict[str, Verdict], tokens: Tokens):
+        self.h, self.verdicts, self.token = h, verdicts, tokens
+
+    def deliver(self, sender: Peer, receivers: list[Peer], words: str = "hi") -> tuple[str, list[Peer]]:
+        """Send one message; return its token and the receivers it did not reach in time."""
+        token = self.token()
+        marks = [p.mark() for p in receivers]
+        self.h.say(sender, f"{words} {token}")
+        return token, self.missed(token, receivers, marks)
+
+    def missed(self, token: str, receivers: list[Peer], marks: list[int], deadline: float = 0.0) -> list[Peer]:
+        """The receivers that do not get `token` within one common DELIVERY time (or by `deadline`)."""
+        deadline = deadline or time.monotonic() + self.h.left(DELIVERY)
+        return [p for p, mark in zip(receivers, marks)
+                if not p.wait_token(token, max(0.0, deadline - time.monotonic()), mark)]
+
+    def crash_note(self, server: Server) -> str:
+        return "" if server.alive() else "; " + server.why_down()
+
+
+def segment_with(text: str, token: str) -> str:
+    """What a receiver got up to the end of the line that holds the token."""
+    at = text.find(token)
+    if at < 0:
+        return ""
+    end = text.find("\n", at)
+    return text[: end if end >= 0 else len(text)]
+
+
+# -- the main conversation --------------------------------------------------------------------
+
+class MainGroup(Group):
+    """server_starts, registers_name, broadcast, sender_name, unicode, join_notice,
+    private_message, multi_user, no_echo and, last because it disconnects, leave_notice."""
+
+    def run(self) -> None:
+        h, v, d = self.h, self.verdicts, self.h.dialect
+        try:
+            server = h.start_server()
+        except ServerDown as e:
+            v["server_starts"] = fail(str(e))
+            return
+        try:
+            alice = h.connect(server, "Alice")
+        except OSError as e:
+            v["server_starts"] = fail(f"could not connect to the server: {e.strerror or e}{self.crash_note(server)}")
+            return
+        if server.program.wait_exit(h.left(0.2)) is not None:
+            v["server_starts"] = fail("the server stopped right after starting: " + server.why_down())
+            return
+        v["server_starts"] = ok(f"listening ({server.kind.upper()})")
+
+        # registers_name
+        h.introduce(alice)
+        if alice.wait_closed(h.left(0.3)) or not server.alive():
+            v["registers_name"] = fail("the server closed Alice's connection after she sent her name"
+                                       + self.crash_note(server))
+            return
+        v["registers_name"] = ok()
+
+        seen_join: dict[str, bool] = {}
+        bob = self.join_watched(server, "Bob", [alice], seen_join)
+
+        # broadcast
+        token, missed = self.deliver(alice, [bob], "hello")
+        if missed:
+            v["broadcast"] = fail(f"Alice's message did not reach Bob within {DELIVERY:.0f} s" + self.crash_note(server))
+            carol = self.join_watched(server, "Carol", [alice, bob], seen_join)
+            self.join_notice(seen_join)
+            self.leave_notice(bob, [alice, carol], server)
+            return
+        v["broadcast"] = ok()
+        named_by_client = "Alice" in segment_with(bob.text(), token)
+        echoed = [alice] if alice.count(token) else []
+
+        self.sender_name(alice, bob, named_by_client)
+        self.unicode(alice, bob, server)
+        carol = self.join_watched(server, "Carol", [alice, bob], seen_join)
+        self.join_notice(seen_join)
+        self.private_message(alice, bob, carol, server)
+        dave = h.join(server, "Dave")
+        users = [alice, bob, carol, dave]
+        reached = self.multi_user(users, server)
+        self.no_echo(users, echoed)
+        # Leave with the last user who really is in the chat (in a two-user chat that is Bob).
+        leaver = dave if reached.get("Dave") else bob
+        self.leave_notice(leaver, [u for u in users if u is not leaver and reached.get(u.name, u in (alice, bob))], server)
+
+    def join_watched(self, server: Server, name: str, watchers: list[Peer], seen: dict[str, bool]) -> Peer:
+        marks = [w.mark() for w in watchers]
+        peer = self.h.join(server, name)
+        deadline = time.monotonic() + self.h.left(NOTICE / 2)
+        missed = self.missed(name, watchers, marks, deadline)
+        for w in watchers:
+            seen[f"{name}>{w.name}"] = w not in missed
+        return peer
+
+    def sender_name(self, alice: Peer, bob: Peer, named_by_client: bool) -> None:
+        h, d = self.h, self.h.dialect
+        token, mark = self.token(), bob.mark()
+        h.send(alice, d.bare(f"who {token}"))
+        if bob.wait_token(token, h.left(DELIVERY), mark) and "Alice" in segment_with(bob.text(mark), token):
+            self.server_adds_name = True
+            self.verdicts["sender_name"] = ok("the server puts the sender's name on every message")
+            return
+        self.server_adds_name = False
+        if d.client_adds_name and named_by_client:
+            self.verdicts["sender_name"] = partial(
+                "Bob sees Alice's name only because the student's client writes it into the text; the server "
+                "does not say who sent a message, so any client can send under any name")
+        else:
+            self.verdicts["sender_name"] = fail("Bob got Alice's message without her name: receivers cannot tell who wrote it")
+
+    def unicode(self, alice: Peer, bob: Peer, server: Server) -> None:
+        token, mark = self.token(), bob.mark()
+        text = f"Привет, мир! 👋 {token}"
+        self.h.say(alice, text)
+        if not bob.wait_token(token, self.h.left(DELIVERY), mark):
+            self.verdicts["unicode"] = fail("a message with Cyrillic text and an emoji did not reach Bob"
+                                            + self.crash_note(server))
+        elif text not in bob.text(mark):
+            got = segment_with(bob.text(mark), token)[-60:]
+            self.verdicts["unicode"] = fail(f"Cyrillic text and an emoji arrived broken: sent {text!r}, Bob got {got!r}")
+        else:
+            self.verdicts["unicode"] = ok()
+
+    def join_notice(self, seen: dict[str, bool]) -> None:
+        missed = [key for key, hit in seen.items() if not hit]
+        if not missed:
+            self.verdicts["join_notice"] = ok()
+        elif len(missed) == len(seen):
+            self.verdicts["join_notice"] = fail("when Bob and Carol joined, nobody already in the chat got a notice naming them")
+        else:
+            told = "; ".join(f"when {k.split('>')[0]} joined, {k.split('>')[1]} was not told" for k in missed)
+            self.verdicts["join_notice"] = partial(told)
+
+    def private_message(self, alice: Peer, bob: Peer, carol: Peer, server: Server) -> None:
+        h, d = self.h, self.h.dialect
+        _, missed = self.deliver(alice, [bob, carol], "everyone")
+        if carol in missed:
+            self.verdicts["private_message"] = fail(
+                "could not test private messages: Carol does not receive ordinary messages either")
+            return
+        shown = d.private_format.format(to="Bob", text="text")
+        for attempt in d.private("Alice", "Bob", "secret {token}"):
+            token = self.token()
+            marks = bob.mark(), carol.mark()
+            h.send(alice, attempt.replace(b"{token}", token.encode()))
+            if bob.wait_token(token, h.left(DELIVERY / 2), marks[0]):
+                if carol.wait_token(token, h.left(SETTLE), marks[1]):
+                    self.verdicts["private_message"] = fail(f"a private message '{shown}' to Bob reached Carol too")
+                else:
+                    self.verdicts["private_message"] = ok(f"'{shown}'")
+                return
+        hint = "" if d.private_found else " (the server's code has no private-message syntax)"
+        self.verdicts["private_message"] = fail(f"a private message '{shown}' did not reach Bob{hint}"
+                                                + self.crash_note(server))
+
+    def multi_user(self, users: list[Peer], server: Server) -> dict[str, bool]:
+        """Each user speaks once; returns who was heard by everyone."""
+        marks = {u.name: u.mark() for u in users}
+        tokens = {u.name: self.token() for u in users}
+        for sender in users:
+            self.h.say(sender, f"multi {tokens[sender.name]}")
+        missing: list[tuple[str, str]] = []
+        deadline = time.monotonic() + self.h.left(DELIVERY)
+        for sender in users:
+            others = [u for u in users if u is not sender]
+            missed = self.missed(tokens[sender.name], others, [marks[u.name] for u in others], deadline)
+            missing += [(sender.name, m.name) for m in missed]
+        dupes = []
+        settled = time.monotonic() + self.h.left(SETTLE)
+        for sender in users:
+            for u in users:
+                if u is not sender and u.wait(lambda data, t=tokens[sender.name]: data.count(t.encode()) > 1,
+                                              max(0.0, settled - time.monotonic()), marks[u.name]):
+                    dupes.append((sender.name, u.name))
+        self.multi_dupes = dupes
+        self.multi_echo = [u for u in users if u.count(tokens[u.name], marks[u.name])]
+        heard = {u.name: not any(s == u.name for s, _ in missing) for u in users}
+        if not missing:
+            self.verdicts["multi_user"] = ok() if not dupes else partial(
+                "every message reached all others, but " + "; ".join(f"{r} got {s}'s message twice" for s, r in dupes))
+            return heard
+        pair_ok = not any({s, r} <= {"Alice", "Bob"} for s, r in missing)
+        lost = {u.name for u in users[2:]}
+        if pair_ok and all(any(n in (s, r) for s, r in missing) for n in lost) and all(
+                (s in lost or r in lost) for s, r in missing):
+            self.two_user = True
+            self.verdicts["multi_user"] = fail(
+                "only two users can chat: with four connected, Carol and Dave neither got nor sent messages "
+                "(a two-user chat; the score is capped)")
+            return heard
+        shown = "; ".join(f"{s}'s message did not reach {r}" for s, r in missing[:4])
+        self.verdicts["multi_user"] = fail(shown + self.crash_note(server))
+        return heard
+
+    def no_echo(self, users: list[Peer], echoed: list[Peer]) -> None:
+        problems = []
+        echo = list(dict.fromkeys(u.name for u in echoed + getattr(self, "multi_echo", [])))
+        if echo:
+            problems.append(f"{names_list(echo)} got {'their' if len(echo) > 1 else 'a'} own message back")
+        dupes = getattr(self, "multi_dupes", [])
+        if dupes:
+            problems.append("; ".join(f"{r} got {s}'s message twice" for s, r in dupes))
+        self.verdicts["no_echo"] = fail("; ".join(problems)) if problems else ok()
+
+    def leave_notice(self, leaver: Peer, observers: list[Peer], server: Server) -> None:
+        h, d = self.h, self.h.dialect
+        name = leaver.name
+        marks = {o.name: o.mark() for o in observers}
+        goodbye = (d.goodbye(name) or b"").decode("utf-8", "replace").strip()
+        how = f"sent '{goodbye}' and closed the connection" if goodbye else "closed the connection"
+        h.leave(leaver)
+        for o in observers:
+            o.wait_token(name, h.left(NOTICE), marks[o.name])
+        for o in observers:
+            o.wait_quiet(0.15, h.left(0.5))
+        adds = getattr(self, "server_adds_name", False)
+        told, farewell_only, silent = [], [], []
+        for o in observers:
+            text = o.text(marks[o.name])
+            relayed = text.count(goodbye) if goodbye else 0
+            # A relayed copy of the goodbye accounts for the name inside it and the one the server prefixes.
+            explained = relayed * ((name in goodbye) + adds)
+            if text.count(name) > explained:
+                told.append(o.name)
+            elif relayed and name in goodbye:
+                farewell_only.append(o.name)
+            else:
+                silent.append(o.name)
+        if not silent and not farewell_only:
+            self.verdicts["leave_notice"] = ok()
+        elif told:
+            self.verdicts["leave_notice"] = partial(f"when {name} left ({how}), {names_list(silent + farewell_only)} "
+                                                    f"{'was' if len(silent + farewell_only) == 1 else 'were'} not told")
+        elif farewell_only:
+            self.verdicts["leave_notice"] = partial(
+                f"when {name} left, the others saw only the farewell text his own client sent ('{goodbye}'); the "
+                "server announces nothing, so a client that crashes or loses its connection leaves silently")
+        else:
+            hint = ""
+            if "ConnectionResetError" in h.sub.server_source or "ConnectionAbortedError" in h.sub.server_source:
+                hint = (" (the server announces a leave only on ConnectionResetError, which Windows raises; on Linux "
+                        "a client that closes makes recv() return b'')")
+            self.verdicts["leave_notice"] = fail(f"when {name} left ({how}), {names_list(silent)} "
+                                                 f"{'was' if len(silent) == 1 else 'were'} not told{hint}")
+
+
+# -- checks with a server of their own --------------------------------------------------------
+
+class DisconnectGroup(Group):
+    def run(self) -> None:
+        h = self.h
+        server = h.start_server()
+        alice, bob, carol, dave = (h.join(server, n) for n in ("Alice", "Bob", "Carol", "Dave"))
+        carol.close()
+        if any(self.deliver(alice, [bob], "still")[1] for _ in range(2)):
+            self.verdicts["survives_disconnect"] = fail(
+                "after Carol closed her connection, Alice's messages no longer reached Bob" + self.crash_note(server))
+            return
+        problems = []
+        dave.abort()
+        if any(self.deliver(alice, [bob], "still")[1] for _ in range(2)):
+            problems.append("after Dave's connection was reset, Alice's messages no longer reached Bob")
+        if server.alive():
+            try:
+                erin = h.join(server, "Erin")
+            except OSError:
+                problems.append("a new user could not connect after the disconnects")
+            else:
+                if self.deliver(erin, [alice], "new")[1]:
+                    problems.append("a user who joined after the disconnects could not reach Alice")
+        if not server.alive():
+            problems.append(server.why_down())
+        self.verdicts["survives_disconnect"] = partial("; ".join(problems)) if problems else ok()
+
+
+class BusyLoopGroup(Group):
+    def run(self) -> None:
+        h = self.h
+        server = h.start_server()
+        users = [h.join(server, n) for n in ("Alice", "Bob", "Carol")]
+        self.deliver(users[0], users[1:], "warm")
+        idle = self.cpu_share(server, 0.5)
+        users[1].close()
+        users[2].abort()
+        after = self.cpu_share(server, 1.0)
+        if idle > CPU_LIMIT:
+            self.verdicts["no_busy_loop"] = fail(
+                f"while idle with three users connected the server used {idle:.0%} of a CPU core: a loop that never blocks")
+        elif after > CPU_LIMIT:
+            self.verdicts["no_busy_loop"] = fail(
+                f"after two clients disconnected the server used {after:.0%} of a CPU core for 1 s: recv() returned "
+                "b'' (or raised) and the loop never ended")
+        else:
+            self.verdicts["no_busy_loop"] = ok(f"idle {idle:.0%}, after disconnects {after:.0%} of a core")
+
+    def cpu_share(self, server: Server, window: float) -> float:
+        start = server.program.cpu_seconds()
+        threading.Event().wait(self.h.left(window))  # a sampling window: CPU use over time is the measure
+        return (server.program.cpu_seconds() - start) / window
+
+
+class SilentClientGroup(Group):
+    def run(self) -> None:
+        h = self.h
+        if h.dialect.transport == "udp":
+            self.verdicts["silent_client"] = ok("UDP: there is no connection to block")
+            return
+        server = h.start_server()
+        h.connect(server, "Silent")
+        alice, bob = h.join(server, "Alice"), h.join(server, "Bob")
+        if self.deliver(alice, [bob], "despite")[1]:
+            self.verdicts["silent_client"] = fail(
+                "while one client was connected without sending a name, Alice and Bob could not chat: the server "
+                "waits for the name in the accept loop, so one silent client blocks everyone" + self.crash_note(server))
+        else:
+            self.verdicts["silent_client"] = ok()
+
+
+class SlowReaderGroup(Group):
+    def run(self) -> None:
+        h = self.h
+        if h.dialect.transport == "udp":
+            self.verdicts["slow_reader"] = Verdict("skip", "UDP: datagrams to a slow reader are dropped, not queued")
+            return
+        server = h.start_server()
+        h.join(server, "Sloth", read=False, small_buffer=True)
+        alice, bob = h.join(server, "Alice"), h.join(server, "Bob")
+        line = h.dialect.message("Alice", "x" * 1000)
+        burst = line * (SLOW_BYTES // len(line))
+        alice.limit_send_time(STALL)
+        if not alice.send(burst):
+            self.verdicts["slow_reader"] = fail(
+                "while Sloth read nothing, the server stopped reading Alice's messages: one slow client stalls the chat")
+            return
+        if self.deliver(alice, [bob], "after the burst")[1]:
+            self.verdicts["slow_reader"] = fail(
+                "while Sloth read nothing, Bob stopped receiving: the server blocks sending to a client that does not read")
+        else:
+            self.verdicts["slow_reader"] = ok()
+
+
+GROUPS = {
+    MainGroup: ("server_starts", "registers_name", "broadcast", "multi_user", "sender_name", "no_echo",
+                "join_notice", "leave_notice", "private_message", "unicode"),
+    DisconnectGroup: ("survives_disconnect",),
+    BusyLoopGroup: ("no_busy_loop",),
+    SilentClientGroup: ("silent_client",),
+    SlowReaderGroup: ("slow_reader",),
+}
+
+
+def run_groups(h: Harness, seed: str) -> tuple[dict[str, Verdict], bool]:
+    """Run every group side by side; return the verdicts and whether this is a two-user chat."""
+    verdicts: dict[str, Verdict] = {}
+    tokens = Tokens(seed)
+    groups = [cls(h, verdicts, tokens) for cls in GROUPS]
+
+    def run(group: Group) -> None:
+        try:
+            group.run()
+            for cid in GROUPS[type(group)]:
+                if h.left(1) == 0:
+                    verdicts.setdefault(cid, fail(f"not checked: the grading ran out of time"))
+        except ServerDown as e:
+            for cid in GROUPS[type(group)]:
+                verdicts.setdefault(cid, fail(str(e)))
+        except OSError as e:
+            for cid in GROUPS[type(group)]:
+                verdicts.setdefault(cid, fail(f"a connection to the server failed: {e.strerror or e}"))
+        except Exception as e:  # a grader bug: report it on the checks it hides, never crash the grading
+            for cid in GROUPS[type(group)]:
+                verdicts.setdefault(cid, Verdict("error", f"grader error: {type(e).__name__}: {e}"))
+
+    # The main group first learns whether the server starts at all; the others only need to run if it does.
+    threads = [threading.Thread(target=run, args=(g,), daemon=True) for g in groups]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return verdicts, getattr(groups[0], "two_user", False)

@@ -1,0 +1,123 @@
+"""Start the student's server and join scripted users to it, speaking the submission's dialect.
+
+One Harness serves one grading: it starts every server process a check asks for, stops them all at
+the end, and keeps one deadline so that no submission, however broken, takes longer than allowed.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from . import sandbox
+from .dialect import Dialect
+from .peer import Peer
+from .submission import Submission
+
+START_TIMEOUT = 5.0       # for the server to bind
+GREETING_TIMEOUT = 2.0    # for a server that speaks first to say something
+CONSUME_TIMEOUT = 0.5     # for the server to read what a user sent before the next send
+
+
+class ServerDown(Exception):
+    """The server did not start; the message says why, for the student."""
+
+
+@dataclass
+class Server:
+    program: "sandbox.Program"
+    port: int
+    kind: str
+
+    def alive(self) -> bool:
+        return self.program.alive()
+
+    def why_down(self) -> str:
+        code = self.program.returncode
+        tb = self.program.traceback()
+        if tb:
+            return f"the server crashed:\n{tb}"
+        if code is not None:
+            return f"the server exited with status {code}"
+        return "the server stopped responding"
+
+
+class Harness:
+    def __init__(self, sub: Submission, seconds: float, limits: "sandbox.Limits | None" = None):
+        self.sub = sub
+        self.dialect = Dialect()
+        self.transport: str | None = None   # what the server really bound: "tcp" or "udp"
+        self.deadline = time.monotonic() + seconds
+        self.limits = limits or sandbox.Limits(wall_seconds=seconds + 5)
+        self._programs: list[sandbox.Program] = []
+        self._peers: list[Peer] = []
+        self._lock = threading.Lock()
+
+    # -- time ---------------------------------------------------------------------------------
+    def left(self, timeout: float) -> float:
+        """`timeout`, cut to what remains of the grading's time."""
+        return max(0.0, min(timeout, self.deadline - time.monotonic()))
+
+    # -- servers ------------------------------------------------------------------------------
+    def start_server(self, stdin: bool = False) -> Server:
+        entry = self.sub.server
+        program = sandbox.start(self.sub.root, entry.script, entry.args, stdin=stdin, limits=self.limits)
+        with self._lock:
+            self._programs.append(program)
+        binding = program.wait_bound(self.left(START_TIMEOUT))
+        if binding is None:
+            if program.alive():
+                raise ServerDown(f"the server did not open a socket within {START_TIMEOUT:.0f} s")
+            raise ServerDown(Server(program, 0, "tcp").why_down())
+        self.transport = binding.kind
+        return Server(program, binding.port, binding.kind)
+
+    # -- users --------------------------------------------------------------------------------
+    def connect(self, server: Server, name: str, read: bool = True, small_buffer: bool = False) -> Peer:
+        peer = Peer(name, server.port, server.kind, server.alive)
+        with self._lock:
+            self._peers.append(peer)
+        peer.connect(timeout=self.left(3.0) or 0.1, read=read, small_buffer=small_buffer)
+        return peer
+
+    def join(self, server: Server, name: str, **kw) -> Peer:
+        """Connect and introduce `name` the way the submission's client does."""
+        peer = self.connect(server, name, **kw)
+        self.introduce(peer, wait_greeting=kw.get("read", True))
+        return peer
+
+    def introduce(self, peer: Peer, wait_greeting: bool = True) -> None:
+        hello = self.dialect.hello(peer.name)
+        if hello is None:
+            return
+        if self.dialect.greets and wait_greeting:
+            peer.wait_data(self.left(GREETING_TIMEOUT))
+            peer.wait_quiet(0.05, self.left(0.3))
+        self.send(peer, hello)
+
+    def send(self, peer: Peer, data: bytes) -> bool:
+        """Send one message and let the server read it before anything else is sent.
+
+        Most student servers take whatever one recv() returns as one message; two sends in a row
+        could otherwise arrive glued together and be judged as one.
+        """
+        return peer.send(data, consumed_timeout=self.left(CONSUME_TIMEOUT))
+
+    def say(self, peer: Peer, text: str) -> bool:
+        return self.send(peer, self.dialect.message(peer.name, text))
+
+    def leave(self, peer: Peer) -> None:
+        """Leave the way the submission's client does: its leave message, if any, then close."""
+        goodbye = self.dialect.goodbye(peer.name)
+        if goodbye:
+            self.send(peer, goodbye)
+        peer.close()
+
+    # -- the end ------------------------------------------------------------------------------
+    def close(self) -> None:
+        with self._lock:
+            peers, programs = list(self._peers), list(self._programs)
+        for peer in peers:
+            peer.close()
+        for program in programs:
+            program.stop()

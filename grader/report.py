@@ -1,0 +1,32 @@
+"""Turn a grading result into what a person or a program reads."""
+from __future__ import annotations
+
+import json
+
+from .grade import Result
+
+MARKS = {"pass": "✓", "partial": "~", "fail": "✗", "skip": "-", "error": "!"}
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def text(result: Result) -> str:
+    width = max(len(c.id) for c in result.checks)
+    lines = [f"{result.submission}: {_num(result.score)} / {_num(result.max_score)} "
+             f"({result.transport.upper()}, graded in {result.seconds:.1f} s)"]
+    for c in result.checks:
+        points = f"{_num(c.points)}/{_num(c.max_points)}"
+        message = c.message.replace("\n", "\n" + " " * (width + 14))
+        lines.append(f"  {MARKS.get(c.status, '?')} {c.id:<{width}}  {points:>6}  {message}".rstrip())
+    if result.two_user:
+        lines.append("  a two-user chat: the score is capped")
+    lines.append(f"  dialect: {result.dialect}")
+    lines += [f"  note: {n}" for n in result.notes]
+    lines.append(f"Score: {_num(result.score)} / {_num(result.max_score)}")
+    return "\n".join(lines)
+
+
+def as_json(result: Result) -> str:
+    return json.dumps(result.as_json(), ensure_ascii=False, indent=2)

@@ -1,0 +1,32 @@
+"""Checks that read the submission's code without running it."""
+from __future__ import annotations
+
+import re
+
+from .checks import Verdict, fail, ok
+from .submission import Submission
+
+SOCKET = re.compile(r"^\s*(import\s+socket\b|from\s+socket\s+import\b|import\s+socketserver\b|from\s+socketserver\s+import\b)", re.M)
+THREADS = re.compile(r"\bThread\s*\(|start_new_thread\s*\(|ThreadingMixIn|ThreadingTCPServer|ThreadingUDPServer|ThreadPoolExecutor")
+THREADING = re.compile(r"^\s*(import\s+(threading|_thread)\b|from\s+(threading|_thread|concurrent\.futures)\s+import\b)", re.M)
+
+
+def uses_socket(sub: Submission) -> Verdict:
+    if any(SOCKET.search(text) for text in sub.sources.values()):
+        return ok()
+    return fail("the code does not import the socket module, which the assignment requires")
+
+
+def uses_threading(sub: Submission, transport: str) -> Verdict:
+    server, client = sub.server_source, sub.client_source
+    def threads(text: str) -> bool:
+        return bool(THREADING.search(text) and THREADS.search(text))
+    if threads(server):
+        return ok()
+    if transport == "udp" and threads(client):
+        return ok("the client receives in a thread")
+    if threads(client):
+        return fail("only the client starts threads; the server must serve every client in a thread of its own")
+    if re.search(r"\bselect\b|asyncio|selectors", server):
+        return fail("the server uses select/asyncio instead of threads; the assignment asks for threading")
+    return fail("the server starts no threads, so it can serve only one client at a time")

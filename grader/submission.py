@@ -1,0 +1,150 @@
+"""Find the server and the client in a hand-in, whatever shape it came in.
+
+`load(path)` is the one entry point: it stages the submission's code in a temporary folder of its
+own (so a sandboxed run never sees the rest of the teacher's disk) and says how to start the server
+and, if there is one, the student's own client.
+"""
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class SubmissionError(Exception):
+    """The hand-in cannot be graded at all; the message is one line for the person running the grader."""
+
+
+@dataclass(frozen=True)
+class Entry:
+    script: str                      # path relative to Submission.root
+    args: tuple[str, ...] = ()       # "{name}" stands for the user's name
+
+
+@dataclass
+class Submission:
+    label: str
+    root: Path
+    server: Entry
+    client: Entry | None
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def server_source(self) -> str:
+        return self.sources.get(self.server.script, "")
+
+    @property
+    def client_source(self) -> str:
+        return self.sources.get(self.client.script, "") if self.client else ""
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def __enter__(self) -> "Submission":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cleanup()
+
+
+SERVER_NAME = re.compile(r"serv|сервер|серв", re.I)
+CLIENT_NAME = re.compile(r"client|клиент|клиєнт|user", re.I)
+TCP_SERVER_CODE = re.compile(r"\.listen\s*\(|\.accept\s*\(|create_server\s*\(|socketserver")
+CLIENT_CODE = re.compile(r"\.connect\s*\(|create_connection\s*\(|\.sendto\s*\(")
+SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "env", ".idea", ".vscode", "node_modules"}
+MAX_FILE = 1 << 20
+MAX_FILES = 200
+
+
+def read_text(path: Path) -> str:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1251"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
+
+
+def load(path: str | Path) -> Submission:
+    path = Path(path)
+    if not path.exists():
+        raise SubmissionError(f"{path}: no such file or directory")
+    if path.is_dir():
+        files = _collect(path)
+    elif path.suffix == ".py":
+        files = {path.name: path}
+    else:
+        raise SubmissionError(f"{path}: not a Python file or a folder (expected .py or a folder)")
+    try:
+        sources = {rel: read_text(p) for rel, p in files.items() if rel.endswith(".py")}
+    except OSError as e:
+        raise SubmissionError(f"{path}: cannot read: {e.strerror or e}") from None
+    if not sources:
+        raise SubmissionError(f"{path}: no Python files found")
+    server, client = _choose(sources)
+    if server is None:
+        raise SubmissionError(f"{path}: no server found (no file binds or listens on a socket)")
+    root = Path(tempfile.mkdtemp(prefix="grader-sub-"))
+    try:
+        for rel, p in files.items():
+            target = root / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, target)
+    except OSError as e:
+        shutil.rmtree(root, ignore_errors=True)
+        raise SubmissionError(f"{path}: cannot read: {e.strerror or e}") from None
+    return Submission(label=str(path), root=root, server=server, client=client, sources=sources)
+
+
+def _collect(folder: Path) -> dict[str, Path]:
+    files: dict[str, Path] = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if any(part in SKIP_DIRS or part.startswith(".") for part in rel.parts):
+            continue
+        if p.is_file() and not p.is_symlink() and p.stat().st_size <= MAX_FILE:
+            files[rel.as_posix()] = p
+            if len(files) >= MAX_FILES:
+                break
+    return files
+
+
+def _is_server(text: str) -> bool:
+    # A UDP client rarely binds, a UDP server always does.
+    return bool(TCP_SERVER_CODE.search(text) or (".bind" in text and ".recvfrom" in text))
+
+
+def _is_client(text: str) -> bool:
+    return bool(CLIENT_CODE.search(text))
+
+
+def _choose(sources: dict[str, str]) -> tuple[Entry | None, Entry | None]:
+    """Pick the server and client scripts, by file name first and by what the code does second."""
+    def named(pattern: re.Pattern, rels: list[str]) -> list[str]:
+        return [r for r in rels if pattern.search(Path(r).stem)]
+
+    servers = [r for r, t in sources.items() if _is_server(t)]
+    # Among several candidates, a server file named like one wins; then one that does not read the keyboard.
+    servers.sort(key=lambda r: (not SERVER_NAME.search(Path(r).stem), "input(" in sources[r]))
+    if not servers:
+        return None, None
+    server = servers[0]
+    clients = [r for r, t in sources.items() if r != server and _is_client(t)]
+    client = (named(CLIENT_NAME, clients) or [r for r in clients if not SERVER_NAME.search(Path(r).stem)] or [None])[0]
+    text = sources[server]
+    if client is None and _is_client(text) and _dual_mode(text):
+        # One file with both modes, chosen on the command line: `python chat.py server` / `client NAME`.
+        client_args = ("client", "{name}") if _takes_name_arg(text) else ("client",)
+        return Entry(server, ("server",)), Entry(server, client_args)
+    return Entry(server), (Entry(client) if client else None)
+
+
+def _dual_mode(text: str) -> bool:
+    return bool(re.search(r"argv|argparse", text)) and "'server'" in text.replace('"', "'") and "'client'" in text.replace('"', "'")
+
+
+def _takes_name_arg(text: str) -> bool:
+    return bool(re.search(r"argv\s*\[\s*2\s*\]|add_argument\(\s*['\"](name|nick|username)['\"]", text, re.I))
