@@ -12,6 +12,7 @@ from .rubric import Rubric
 from .submission import Submission, load
 
 TIME_LIMIT = 20.0   # seconds for one submission, however broken
+NO_COMPILE = "the server does not compile"
 
 
 @dataclass
@@ -53,8 +54,12 @@ def grade(path: str, rubric: Rubric, seconds: float = TIME_LIMIT) -> Result:
     started = time.monotonic()
     with load(path) as sub:
         verdicts, transport, two_user, dialect = _run(sub, seconds)
-        verdicts["uses_socket"] = static.uses_socket(sub)
-        verdicts["uses_threading"] = static.uses_threading(sub, transport)
+        if verdicts["server_starts"].message.startswith(NO_COMPILE):
+            # Code that cannot even be compiled earns nothing, not even for what it imports.
+            verdicts["uses_socket"] = verdicts["uses_threading"] = Verdict("skip", "skipped: the server does not compile")
+        else:
+            verdicts["uses_socket"] = static.uses_socket(sub)
+            verdicts["uses_threading"] = static.uses_threading(sub, transport)
     verdicts["transport"] = (Verdict("pass", "TCP") if transport == "tcp" else
                              Verdict("partial", f"UDP: the score is multiplied by {rubric.udp_factor:g}"))
     _settle_dependencies(verdicts)
@@ -70,7 +75,7 @@ def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool
     guess = dialects.from_source(sub)
     problem = sandbox.compile_error(sub.root, sub.server.script)
     if problem:
-        return {"server_starts": fail(f"the server does not compile: {problem}")}, guess.transport, False, guess
+        return {"server_starts": fail(f"{NO_COMPILE}: {problem}")}, guess.transport, False, guess
     h = Harness(sub, seconds)
     try:
         h.dialect = _learn(h, guess)

@@ -53,7 +53,7 @@ def test_bad_rubric_is_a_one_line_error(tmp_path):
 @pytest.mark.timeout(60)
 def test_json_output_is_one_object_in_the_documented_shape(tmp_path):
     server = tmp_path / "server.py"
-    server.write_text("this is not python\n")
+    server.write_text("import socket\ns = socket.socket()\ns.bind(('', 5555)\ns.listen()\n")
     proc = run_grader(server, "--format", "json")
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
@@ -65,4 +65,4 @@ def test_json_output_is_one_object_in_the_documented_shape(tmp_path):
         assert set(check) == {"id", "title", "status", "points", "max_points", "message"}
         assert check["status"] in ("pass", "partial", "fail", "skip", "error")
     starts = next(c for c in report["checks"] if c["id"] == "server_starts")
-    assert "server.py" in starts["message"] and "line 1" in starts["message"]
+    assert "server.py" in starts["message"] and "line 3" in starts["message"]
