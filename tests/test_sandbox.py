@@ -1,0 +1,653 @@
+"""grader.sandbox and its shim, with real student-like scripts written into tmp_path.
+
+Every program is stopped by the `run` fixture, which also fails the test if any process of the
+program's session survives stop() (and kills it by pid then).
+"""
+import errno
+import os
+import signal
+import socket
+import textwrap
+import time
+
+import pytest
+
+from grader import sandbox
+from grader.sandbox import Limits
+
+
+@pytest.fixture
+def run(tmp_path):
+    programs = []
+
+    def start(source, name="server.py", *, files=None, **kwargs):
+        folder = tmp_path / f"submission{len(programs)}"
+        folder.mkdir()
+        (folder / name).write_text(textwrap.dedent(source), encoding="utf-8")
+        for other, text in (files or {}).items():
+            (folder / other).write_text(textwrap.dedent(text), encoding="utf-8")
+        program = sandbox.start(folder, name, **kwargs)
+        programs.append(program)
+        return program
+
+    yield start
+    survivors = []
+    for program in programs:
+        program.stop()
+        left = sandbox.session_processes(program.pid)
+        for pid in left:
+            os.kill(pid, signal.SIGKILL)
+        survivors += left
+    assert not survivors, f"processes left alive after stop(): {survivors}"
+
+
+@pytest.fixture
+def sockets():
+    opened = []
+
+    def track(sock):
+        opened.append(sock)
+        return sock
+
+    yield track
+    for sock in opened:
+        sock.close()
+
+
+def talk(sockets, port, data, host="127.0.0.1"):
+    sock = sockets(socket.create_connection((host, port), timeout=5))
+    sock.sendall(data)
+    return sock.recv(1024)
+
+
+ECHO_SERVER = """
+    import socket, threading
+    HOST, PORT = "0.0.0.0", 5555
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind((HOST, PORT))
+    server.listen()
+    print("bound to", server.getsockname(), flush=True)
+
+    def serve(conn):
+        with conn:
+            while True:
+                data = conn.recv(1024)
+                if not data:
+                    break
+                conn.sendall(data.upper())
+
+    while True:
+        conn, _ = server.accept()
+        threading.Thread(target=serve, args=(conn,), daemon=True).start()
+"""
+
+
+def outside_address():
+    """A non-loopback address of this machine, or None. A UDP connect sends nothing."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.connect(("192.0.2.1", 9))
+        address = probe.getsockname()[0]
+    except OSError:
+        return None
+    finally:
+        probe.close()
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
+# -- binding ---------------------------------------------------------------------------------
+
+@pytest.mark.timeout(20)
+def test_hard_coded_wildcard_address_lands_on_loopback(run, sockets):
+    program = run(ECHO_SERVER)
+    binding = program.wait_bound(10)
+    assert binding is not None, program.output()
+    assert binding.kind == "tcp"
+    assert binding.requested == ("0.0.0.0", 5555)
+    assert talk(sockets, binding.port, b"hello") == b"HELLO"
+    assert program.wait_output("bound to ('127.0.0.1',", 5), program.output()
+    elsewhere = outside_address()
+    if elsewhere is not None:
+        with pytest.raises(OSError):
+            talk(sockets, binding.port, b"from outside", host=elsewhere)
+
+
+@pytest.mark.timeout(20)
+def test_two_servers_with_the_same_port_do_not_clash(run, sockets):
+    first, second = run(ECHO_SERVER), run(ECHO_SERVER)
+    one, two = first.wait_bound(10), second.wait_bound(10)
+    assert one is not None and two is not None
+    assert one.port != two.port
+    assert talk(sockets, one.port, b"one") == b"ONE"
+    assert talk(sockets, two.port, b"two") == b"TWO"
+
+
+@pytest.mark.timeout(20)
+def test_tcp_and_udp_bindings_are_reported_in_order(run):
+    program = run("""
+        import socket, time
+        tcp = socket.socket()
+        tcp.bind(("localhost", 7000))
+        tcp.listen(5)
+        tcp.listen(5)  # twice on one socket is still one binding
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.bind((socket.gethostname(), 7001))
+        print("both bound", flush=True)
+        time.sleep(60)
+    """)
+    first = program.wait_bound(10)
+    assert program.wait_events(lambda events: sum(e[0] in ("listen", "bind") for e in events) == 3, 5)
+    assert first.kind == "tcp" and first.requested == ("localhost", 7000)
+    assert [b.kind for b in program.bindings] == ["tcp", "udp"]
+    assert program.bindings[1].requested == (socket.gethostname(), 7001)
+    assert program.bindings[0].port != program.bindings[1].port
+
+
+@pytest.mark.timeout(20)
+def test_dual_stack_ipv6_server_is_reachable_at_127_0_0_1(run, sockets):
+    try:
+        socket.socket(socket.AF_INET6).close()
+    except OSError:
+        pytest.skip("no IPv6 here")
+    program = run("""
+        import socket
+        server = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+        server.bind(("::", 5555))
+        server.listen()
+        while True:
+            conn, _ = server.accept()
+            conn.sendall(conn.recv(100)[::-1])
+            conn.close()
+    """)
+    binding = program.wait_bound(10)
+    assert binding is not None, program.output()
+    assert talk(sockets, binding.port, b"abc") == b"cba"
+
+
+@pytest.mark.timeout(20)
+def test_student_code_keeps_working_under_the_shim(run, sockets):
+    program = run("""
+        import socket, socketserver, threading
+
+        a, b = socket.socketpair()  # AF_UNIX: untouched
+        a.sendall(b"unix ok")
+        print(b.recv(100).decode())
+        try:
+            socket.socket().bind(("0.0.0.0", "5555"))
+        except TypeError:
+            print("bad port still a TypeError")
+        print("own name resolves to", socket.gethostbyname(socket.gethostname()))
+        print("fqdn", bool(socket.getfqdn()))
+
+        class Echo(socketserver.StreamRequestHandler):
+            def handle(self):
+                self.wfile.write(b"echo " + self.rfile.readline())
+
+        server = socketserver.ThreadingTCPServer(("", 8080), Echo)
+        server.timeout = 5
+        print("socketserver at", server.server_address, flush=True)
+        server.serve_forever()
+    """)
+    binding = program.wait_bound(10)
+    assert binding is not None, program.output()
+    assert binding.requested == ("", 8080)
+    assert talk(sockets, binding.port, b"line\n") == b"echo line\n"
+    assert program.wait_output("socketserver at ('127.0.0.1',", 5)
+    output = program.output()
+    assert "unix ok" in output
+    assert "bad port still a TypeError" in output
+    assert "own name resolves to 127.0.0.1" in output
+    assert "fqdn True" in output
+
+
+@pytest.mark.timeout(20)
+def test_server_reaches_its_own_hard_coded_port(run):
+    program = run("""
+        import socket, threading
+        PORT = 5555
+        server = socket.socket()
+        server.bind(("0.0.0.0", PORT))
+        server.listen()
+
+        def wake_up():  # a local client of its own, as some servers have
+            socket.create_connection(("127.0.0.1", PORT)).sendall(b"self")
+
+        threading.Thread(target=wake_up).start()
+        conn, _ = server.accept()
+        print("accepted", conn.recv(10).decode(), flush=True)
+    """)
+    assert program.wait_exit(10) == 0, program.output()
+    assert "accepted self" in program.output()
+
+
+# -- client mode -----------------------------------------------------------------------------
+
+@pytest.mark.timeout(20)
+def test_client_connects_are_redirected(run, sockets):
+    listener = sockets(socket.create_server(("127.0.0.1", 0)))
+    listener.settimeout(10)
+    program = run("""
+        import socket
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        s.connect(("localhost", 5555))
+        s.sendall("привет".encode())
+        print("got", s.recv(100).decode(), flush=True)
+        other = socket.create_connection(("chat.example.com", 6000))
+        other.sendall(b"second")
+        other.close()
+    """, name="client.py", redirect=listener.getsockname())
+    first = sockets(listener.accept()[0])
+    first.settimeout(10)
+    assert first.recv(100).decode() == "привет"
+    first.sendall(b"welcome")
+    second = sockets(listener.accept()[0])
+    second.settimeout(10)
+    assert second.recv(100) == b"second"
+    assert program.wait_exit(10) == 0, program.output()
+    assert "got welcome" in program.output()
+    events = program.events()
+    assert ("redirect", "connect", "localhost", "5555") in events
+    assert ("redirect", "resolve", "chat.example.com") in events
+
+
+@pytest.mark.timeout(20)
+def test_udp_server_binds_loopback_and_udp_client_is_redirected(run, sockets):
+    server = run("""
+        import socket
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind(("", 9999))
+        while True:
+            data, address = s.recvfrom(1024)
+            s.sendto(b"echo:" + data, address)
+    """)
+    binding = server.wait_bound(10)
+    assert binding.kind == "udp" and binding.requested == ("", 9999)
+    probe = sockets(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+    probe.settimeout(10)
+    probe.sendto(b"ping", ("127.0.0.1", binding.port))
+    assert probe.recvfrom(100) == (b"echo:ping", ("127.0.0.1", binding.port))
+
+    fake_server = sockets(socket.socket(socket.AF_INET, socket.SOCK_DGRAM))
+    fake_server.bind(("127.0.0.1", 0))
+    fake_server.settimeout(10)
+    client = run("""
+        import socket
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.sendto("привет".encode(), ("192.168.1.10", 9999))
+        data, _ = s.recvfrom(100)
+        print("reply", data.decode(), flush=True)
+    """, name="client.py", redirect=fake_server.getsockname())
+    data, address = fake_server.recvfrom(100)
+    assert data.decode() == "привет" and address[0] == "127.0.0.1"
+    fake_server.sendto(b"hi back", address)
+    assert client.wait_exit(10) == 0, client.output()
+    assert "reply hi back" in client.output()
+    assert ("redirect", "sendto", "192.168.1.10", "9999") in client.events()
+
+
+@pytest.mark.timeout(20)
+def test_server_mode_refuses_outbound_and_allows_loopback(run, sockets):
+    listener = sockets(socket.create_server(("127.0.0.1", 0)))
+    listener.settimeout(10)
+    # A listener on this machine's own non-loopback address: a connect the shim let through would
+    # reach it, so a refusal proves the shim refused (not the network).
+    elsewhere = outside_address() or "192.0.2.1"
+    outside = sockets(socket.socket())
+    try:
+        outside.bind((elsewhere, 0))
+        outside.listen()
+        outside_port = outside.getsockname()[1]
+    except OSError:
+        outside_port = 80
+    program = run("""
+        import errno, socket, sys
+        elsewhere, port = sys.argv[2], int(sys.argv[3])
+        s = socket.socket()
+        try:
+            s.connect((elsewhere, port))
+            print("connected out")
+        except ConnectionRefusedError:
+            print("refused")
+        print("connect_ex refused", socket.socket().connect_ex(("192.0.2.1", 81)) == errno.ECONNREFUSED)
+        try:
+            socket.gethostbyname("example.com")
+            print("resolved")
+        except socket.gaierror:
+            print("no dns")
+        u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        print("sendto", u.sendto(b"xyz", ("192.0.2.1", 53)))
+        local = socket.create_connection(("localhost", int(sys.argv[1])))
+        local.sendall(b"loopback ok")
+        local.close()
+    """, args=[str(listener.getsockname()[1]), elsewhere, str(outside_port)])
+    conn = sockets(listener.accept()[0])
+    conn.settimeout(10)
+    assert conn.recv(100) == b"loopback ok"
+    assert program.wait_exit(10) == 0, program.output()
+    output = program.output()
+    for line in ("refused", "connect_ex refused True", "no dns", "sendto 3"):
+        assert line in output.splitlines(), output
+    events = program.events()
+    assert ("blocked", "connect", elsewhere, str(outside_port)) in events
+    assert ("blocked", "resolve", "example.com") in events
+    assert ("blocked", "sendto", "192.0.2.1", "53") in events
+    outside.setblocking(False)
+    with pytest.raises(BlockingIOError):
+        outside.accept()
+
+
+# -- output, crashes, compile errors ------------------------------------------------------------
+
+@pytest.mark.timeout(20)
+def test_endless_output_is_bounded_and_never_blocks(run, sockets):
+    program = run("""
+        import socket, sys, threading
+        line = "x" * 1023 + "\\n"
+        for _ in range(20 * 1024):  # 20 MiB before binding: a blocked pipe would stop us here
+            sys.stdout.write(line)
+        print("END OF FLOOD", flush=True)
+
+        def flood():
+            while True:
+                sys.stdout.write(line)
+
+        server = socket.socket()
+        server.bind(("", 1234))
+        server.listen()
+        threading.Thread(target=flood, daemon=True).start()
+        while True:
+            conn, _ = server.accept()
+            conn.sendall(conn.recv(100))
+            conn.close()
+    """, limits=Limits(output_bytes=64 << 10))
+    binding = program.wait_bound(15)
+    assert binding is not None, program.output()[-500:]
+    assert talk(sockets, binding.port, b"still serving") == b"still serving"
+    output = program.output()
+    assert len(output) < (64 << 10) + 100
+    omitted = int(output.split("[... ")[1].split(" bytes omitted")[0])
+    assert omitted > 19 << 20
+    assert output.startswith("x" * 1023 + "\n")
+
+
+@pytest.mark.timeout(20)
+def test_infinite_loop_at_import_time_is_killed_by_the_watchdog(run):
+    began = time.monotonic()
+    program = run("while True:\n    pass\n", limits=Limits(wall_seconds=1.0))
+    assert program.wait_bound(10) is None
+    assert time.monotonic() - began < 5
+    assert program.returncode == -signal.SIGKILL
+    assert program.timed_out
+
+
+@pytest.mark.timeout(20)
+def test_crash_shows_a_short_traceback_without_shim_frames(run):
+    began = time.monotonic()
+    program = run("""
+        import helper
+
+        def main():
+            helper.parse("")
+
+        main()
+    """, files={"helper.py": """
+        def parse(text):
+            return first(text)
+
+        def first(text):
+            return 100 // len(text)
+    """})
+    assert program.wait_bound(10) is None
+    assert time.monotonic() - began < 5
+    assert program.returncode == 1
+    tb = program.traceback()
+    assert tb is not None, program.output()
+    lines = tb.splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert lines[-1] == "ZeroDivisionError: integer division or modulo by zero"
+    assert 'File "helper.py", line 6, in first' in tb
+    assert 'File "server.py", line 5, in main' in tb
+    assert "<module>" not in tb  # only the last three frames
+    assert sum(line.startswith('  File "') for line in lines) == 3
+    for noise in ("boot.py", "runpy", str(program.workdir)):
+        assert noise not in tb
+    assert "boot.py" not in program.output() and "runpy" not in program.output()
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("source, expected", [
+    ("import numpy_is_not_installed_here\n",
+     "ModuleNotFoundError: No module named 'numpy_is_not_installed_here'"),
+    ("x = 1\nprint 'hello'\n", "SyntaxError: Missing parentheses in call to 'print'"),
+    ("""
+        import threading
+        def handle():
+            {}["name"]
+        threading.Thread(target=handle).start()
+     """, "KeyError: 'name'"),
+])
+def test_failures_at_start_give_a_traceback(run, source, expected):
+    program = run(source)
+    assert program.wait_bound(10) is None
+    tb = program.traceback()
+    assert tb is not None and expected in tb.splitlines()[-1], program.output()
+    assert "boot.py" not in tb and str(program.workdir) not in tb
+    if "threading" in source:
+        assert tb.startswith("Exception in thread")
+        assert "threading.py" not in tb
+    else:
+        assert 'File "server.py", line' in tb or "ModuleNotFound" in tb
+
+
+@pytest.mark.timeout(10)
+def test_compile_error_names_file_and_line_without_running(tmp_path):
+    marker = tmp_path / "ran"
+    (tmp_path / "bad.py").write_text(
+        f"open({str(marker)!r}, 'w')\nx = 1\nif x == 1\n    print(x)\n", encoding="utf-8")
+    (tmp_path / "indent.py").write_text("def f():\nreturn 1\n")
+    (tmp_path / "nul.py").write_bytes(b"x = 1\0\n")
+    (tmp_path / "good.py").write_text("print('hi')\n" f"open({str(marker)!r}, 'w')\n")
+    message = sandbox.compile_error(tmp_path, "bad.py")
+    assert message.startswith("bad.py line 3: SyntaxError: ") and "\n" not in message
+    assert sandbox.compile_error(tmp_path, "indent.py").startswith("indent.py line 2: IndentationError: ")
+    assert sandbox.compile_error(tmp_path, "nul.py").startswith("nul.py")
+    assert sandbox.compile_error(tmp_path, "good.py") is None
+    assert "cannot read" in sandbox.compile_error(tmp_path, "missing.py")
+    assert not marker.exists()
+
+
+@pytest.mark.timeout(10)
+def test_program_that_exits_at_once(run):
+    began = time.monotonic()
+    program = run("print('bye')\n")
+    assert program.wait_bound(10) is None
+    assert time.monotonic() - began < 3
+    assert program.wait_exit(5) == 0 and not program.alive()
+    assert program.output() == "bye\n"
+    assert program.traceback() is None
+
+
+@pytest.mark.timeout(10)
+def test_stdin_pipe_and_closed_stdin(run):
+    reader = run("""
+        import sys
+        for line in sys.stdin:
+            print("got", line.strip(), flush=True)
+        print("eof", flush=True)
+    """, stdin=True)
+    reader.write_stdin("привет\n")
+    assert reader.wait_output("got привет", 5), reader.output()
+    reader.close_stdin()
+    assert reader.wait_exit(5) == 0
+    assert reader.output().endswith("eof\n")
+    reader.write_stdin("after the end\n")  # ignored, does not raise
+
+    no_stdin = run("""
+        try:
+            input("name: ")
+        except EOFError:
+            print("no stdin")
+    """)
+    assert no_stdin.wait_exit(5) == 0
+    assert "no stdin" in no_stdin.output()
+
+
+# -- resources and processes ---------------------------------------------------------------------
+
+@pytest.mark.timeout(20)
+def test_cpu_seconds_tells_a_busy_program_from_an_idle_one(run):
+    busy = run("""
+        import os, socket, time
+        if os.fork() == 0:
+            while True:  # the busy loop runs in a child: the whole session is measured
+                pass
+        server = socket.socket()
+        server.bind(("", 5000))
+        server.listen()
+        time.sleep(60)
+    """)
+    idle = run("""
+        import socket, time
+        server = socket.socket()
+        server.bind(("", 5000))
+        server.listen()
+        time.sleep(0.8)
+    """)
+    assert busy.wait_bound(10) and idle.wait_bound(10)
+    before = busy.cpu_seconds()
+    assert idle.wait_exit(10) == 0  # about 0.8 s of wall time
+    spent = busy.cpu_seconds() - before
+    assert spent > 0.25, spent
+    assert idle.cpu_seconds() < 0.2  # start-up only, measured after the process was reaped
+    assert idle.cpu_seconds() > 0
+
+
+@pytest.mark.timeout(20)
+def test_stop_kills_the_whole_session_and_removes_the_copy(run):
+    program = run("""
+        import os, socket, subprocess, time
+        ready_r, ready_w = os.pipe()
+        if os.fork() == 0:
+            time.sleep(300)
+            os._exit(0)
+        if os.fork() == 0:
+            os.setpgid(0, 0)  # leaves the process group, stays in the session
+            if os.fork() == 0:
+                time.sleep(300)
+                os._exit(0)
+            os.write(ready_w, b"x")
+            time.sleep(300)
+            os._exit(0)
+        subprocess.Popen(["sleep", "300"])
+        os.read(ready_r, 1)
+        open("scratch.txt", "w").write("left behind?")
+        server = socket.socket()
+        server.bind(("", 0))
+        server.listen()
+        time.sleep(300)
+    """)
+    assert program.wait_bound(10) is not None, program.output()
+    members = sandbox.session_processes(program.pid)
+    assert len(members) >= 5, members
+    groups = {int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[2]) for pid in members}
+    assert len(groups) >= 2
+    assert (program.workdir / "scratch.txt").exists()
+    program.stop()
+    program.stop()  # idempotent
+    assert sandbox.session_processes(program.pid) == []
+    assert not program.workdir.exists()
+    assert program.returncode == -signal.SIGKILL
+
+
+@pytest.mark.timeout(20)
+def test_process_count_is_bounded_even_for_root(run):
+    program = run("""
+        import os, socket, subprocess, time
+        forked = refused = 0
+        for _ in range(12):
+            try:
+                pid = os.fork()
+            except BlockingIOError:
+                refused += 1
+                continue
+            if pid == 0:
+                time.sleep(300)
+                os._exit(0)
+            forked += 1
+        try:
+            subprocess.Popen(["sleep", "300"])
+            print("popen started")
+        except BlockingIOError:
+            print("popen refused")
+        print(f"forked {forked} refused {refused}", flush=True)
+        server = socket.socket()
+        server.bind(("", 0))
+        server.listen()
+        time.sleep(300)
+    """, limits=Limits(processes=5))
+    assert program.wait_bound(10) is not None, program.output()
+    assert program.wait_output("forked", 5)  # stdout is another pipe than the binding event's
+    output = program.output()
+    assert "forked 4 refused 8" in output and "popen refused" in output, output
+    assert ("refused", "fork", "5") in program.events()
+    assert len(sandbox.session_processes(program.pid)) == 5
+
+
+@pytest.mark.timeout(20)
+def test_memory_cpu_and_file_size_limits(run):
+    hog = run("""
+        blocks = []
+        while True:
+            blocks.append(bytearray(16 << 20))
+    """, limits=Limits(memory_bytes=256 << 20))
+    spinner = run("while True:\n    pass\n", limits=Limits(cpu_seconds=1, wall_seconds=15))
+    writer = run("""
+        with open("big.bin", "wb") as f:
+            f.write(b"x" * (2 << 20))
+    """, limits=Limits(file_size=1 << 20))
+    assert hog.wait_exit(10) == 1
+    assert hog.traceback().splitlines()[-1] == "MemoryError"
+    assert writer.wait_exit(10) == 1
+    assert "File too large" in writer.traceback().splitlines()[-1]
+    assert spinner.wait_exit(10) in (-signal.SIGXCPU, -signal.SIGKILL)
+    assert not spinner.timed_out
+    assert 0.9 <= spinner.cpu_seconds() < 3
+
+
+@pytest.mark.timeout(20)
+def test_two_hundred_threads_fit_in_the_default_limits(run, sockets):
+    program = run("""
+        import socket, threading
+        stop = threading.Event()
+
+        def worker():
+            buffer = bytearray(200_000)  # malloc'd in the thread: would take a new arena per thread
+            stop.wait()
+
+        for _ in range(200):
+            threading.Thread(target=worker, daemon=True).start()
+        server = socket.socket()
+        server.bind(("", 4000))
+        server.listen()
+        while True:
+            conn, _ = server.accept()
+            conn.sendall(str(threading.active_count()).encode())
+            conn.close()
+    """)
+    binding = program.wait_bound(15)
+    assert binding is not None, program.output()
+    assert talk(sockets, binding.port, b"?") == b"201"
+
+
+@pytest.mark.timeout(10)
+def test_connect_ex_keeps_its_errno_contract_for_loopback(run, sockets):
+    closed = sockets(socket.socket())
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]  # bound, not listening: connecting is refused by the kernel
+    program = run(f"""
+        import socket
+        print("code", socket.socket().connect_ex(("127.0.0.1", {port})))
+    """)
+    assert program.wait_exit(10) == 0
+    assert f"code {errno.ECONNREFUSED}" in program.output()
