@@ -13,8 +13,10 @@ import threading
 import time
 from dataclasses import dataclass
 
+from . import static
 from .harness import Harness, Server, ServerDown
 from .peer import Peer
+from .verdict import Verdict, fail, ok, partial
 
 DELIVERY = 3.0      # seconds a message may take to arrive
 NOTICE = 1.5        # seconds a join or leave notice may take
@@ -51,24 +53,6 @@ CHECKS = [
     Check("slow_reader", "a client that never reads does not stall the chat", ("broadcast",)),
 ]
 BY_ID = {c.id: c for c in CHECKS}
-
-
-@dataclass
-class Verdict:
-    status: str          # pass, partial, fail, skip, error
-    message: str = ""
-
-
-def ok(message: str = "") -> Verdict:
-    return Verdict("pass", message)
-
-
-def partial(message: str) -> Verdict:
-    return Verdict("partial", message)
-
-
-def fail(message: str) -> Verdict:
-    return Verdict("fail", message)
 
 
 def names_list(names: list[str]) -> str:
@@ -110,6 +94,37 @@ class Group:
         return "" if server.alive() else "; " + server.why_down()
 
 
+class Console:
+    """The person at the server's keyboard, seen as a chat user: they read what the server prints."""
+
+    name = "the server's console"
+
+    def __init__(self, program):
+        self.program = program
+
+    def mark(self) -> int:
+        return len(self.program.output())
+
+    def text(self, since: int = 0) -> str:
+        return self.program.output()[since:]
+
+    def count(self, token: str, since: int = 0) -> int:
+        return self.text(since).count(token)
+
+    def wait_token(self, token: str, timeout: float, since: int = 0) -> bool:
+        return token in self.text(since) or self.program.wait_output(token, timeout) and token in self.text(since)
+
+    def wait_quiet(self, quiet: float, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        size = self.mark()
+        while time.monotonic() < deadline:
+            # Output has no "changed" event to wait on; this waits `quiet` s, or less if the server exits.
+            self.program.wait_exit(min(quiet, max(0.0, deadline - time.monotonic())))
+            if self.mark() == size:
+                return
+            size = self.mark()
+
+
 def segment_with(text: str, token: str) -> str:
     """What a receiver got up to the end of the line that holds the token."""
     at = text.find(token)
@@ -124,6 +139,11 @@ def segment_with(text: str, token: str) -> str:
 class MainGroup(Group):
     """server_starts, registers_name, broadcast, sender_name, unicode, join_notice,
     private_message, multi_user, no_echo and, last because it disconnects, leave_notice."""
+
+    two_user = False
+    server_adds_name = False
+    multi_dupes: list = []
+    multi_echo: list = []
 
     def run(self) -> None:
         h, v, d = self.h, self.verdicts, self.h.dialect
@@ -156,6 +176,8 @@ class MainGroup(Group):
         # broadcast
         token, missed = self.deliver(alice, [bob], "hello")
         if missed:
+            if "input(" in h.sub.server_source and self.console_chat():
+                return
             v["broadcast"] = fail(f"Alice's message did not reach Bob within {DELIVERY:.0f} s" + self.crash_note(server))
             carol = self.join_watched(server, "Carol", [alice, bob], seen_join)
             self.join_notice(seen_join)
@@ -172,11 +194,39 @@ class MainGroup(Group):
         self.private_message(alice, bob, carol, server)
         dave = h.join(server, "Dave")
         users = [alice, bob, carol, dave]
-        reached = self.multi_user(users, server)
+        self.multi_user(users, server)
         self.no_echo(users, echoed)
-        # Leave with the last user who really is in the chat (in a two-user chat that is Bob).
-        leaver = dave if reached.get("Dave") else bob
-        self.leave_notice(leaver, [u for u in users if u is not leaver and reached.get(u.name, u in (alice, bob))], server)
+        if self.two_user:  # leave with a user who really is in the chat
+            self.leave_notice(bob, [alice], server)
+        else:
+            self.leave_notice(dave, [alice, bob, carol], server)
+
+    def console_chat(self) -> bool:
+        """The other two-user chat: one client, and the person typing into the server's console."""
+        h, v = self.h, self.verdicts
+        server = h.start_server(stdin=True)
+        console = Console(server.program)
+        mark = console.mark()
+        alice = h.join(server, "Alice")
+        joined = "Alice" in console.text(mark) or console.wait_token("Alice", h.left(NOTICE / 2), mark)
+        token, missed = self.deliver(alice, [console], "hello")
+        if missed:
+            return False
+        answer, mark = self.token(), alice.mark()
+        server.program.write_stdin(f"hi {answer}\n")
+        if not alice.wait_token(answer, h.left(DELIVERY), mark):
+            return False
+        self.two_user = True
+        v["broadcast"] = ok("a client and the person at the server's console chat with each other")
+        v["multi_user"] = fail("only two users can chat: one client and the person typing into the server's console "
+                               "(a two-user chat; the score is capped)")
+        self.sender_name(alice, console, "Alice" in segment_with(console.text(), token))
+        self.unicode(alice, console, server)
+        self.no_echo([alice], [alice] if alice.count(token) else [])
+        v["private_message"] = fail("a chat of two has no private messages")
+        v["join_notice"] = ok() if joined else fail("when Alice connected, the server's console was not told her name")
+        self.leave_notice(alice, [console], server)
+        return True
 
     def join_watched(self, server: Server, name: str, watchers: list[Peer], seen: dict[str, bool]) -> Peer:
         marks = [w.mark() for w in watchers]
@@ -187,32 +237,32 @@ class MainGroup(Group):
             seen[f"{name}>{w.name}"] = w not in missed
         return peer
 
-    def sender_name(self, alice: Peer, bob: Peer, named_by_client: bool) -> None:
+    def sender_name(self, alice: Peer, reader: Peer, named_by_client: bool) -> None:
         h, d = self.h, self.h.dialect
-        token, mark = self.token(), bob.mark()
+        token, mark = self.token(), reader.mark()
         h.send(alice, d.bare(f"who {token}"))
-        if bob.wait_token(token, h.left(DELIVERY), mark) and "Alice" in segment_with(bob.text(mark), token):
+        if reader.wait_token(token, h.left(DELIVERY), mark) and "Alice" in segment_with(reader.text(mark), token):
             self.server_adds_name = True
             self.verdicts["sender_name"] = ok("the server puts the sender's name on every message")
-            return
-        self.server_adds_name = False
-        if d.client_adds_name and named_by_client:
+        elif d.client_adds_name and named_by_client:
             self.verdicts["sender_name"] = partial(
-                "Bob sees Alice's name only because the student's client writes it into the text; the server "
-                "does not say who sent a message, so any client can send under any name")
+                f"{reader.name} sees Alice's name only because the student's client writes it into the text; the "
+                "server does not say who sent a message, so any client can send under any name")
         else:
-            self.verdicts["sender_name"] = fail("Bob got Alice's message without her name: receivers cannot tell who wrote it")
+            self.verdicts["sender_name"] = fail(
+                f"{reader.name} got Alice's message without her name: receivers cannot tell who wrote it")
 
-    def unicode(self, alice: Peer, bob: Peer, server: Server) -> None:
-        token, mark = self.token(), bob.mark()
+    def unicode(self, alice: Peer, reader: Peer, server: Server) -> None:
+        token, mark = self.token(), reader.mark()
         text = f"Привет, мир! 👋 {token}"
         self.h.say(alice, text)
-        if not bob.wait_token(token, self.h.left(DELIVERY), mark):
-            self.verdicts["unicode"] = fail("a message with Cyrillic text and an emoji did not reach Bob"
+        if not reader.wait_token(token, self.h.left(DELIVERY), mark):
+            self.verdicts["unicode"] = fail(f"a message with Cyrillic text and an emoji did not reach {reader.name}"
                                             + self.crash_note(server))
-        elif text not in bob.text(mark):
-            got = segment_with(bob.text(mark), token)[-60:]
-            self.verdicts["unicode"] = fail(f"Cyrillic text and an emoji arrived broken: sent {text!r}, Bob got {got!r}")
+        elif text not in reader.text(mark):
+            got = segment_with(reader.text(mark), token)[-60:]
+            self.verdicts["unicode"] = fail(
+                f"Cyrillic text and an emoji arrived broken: sent {text!r}, {reader.name} got {got!r}")
         else:
             self.verdicts["unicode"] = ok()
 
@@ -239,7 +289,10 @@ class MainGroup(Group):
             marks = bob.mark(), carol.mark()
             h.send(alice, attempt.replace(b"{token}", token.encode()))
             if bob.wait_token(token, h.left(DELIVERY / 2), marks[0]):
-                if carol.wait_token(token, h.left(SETTLE), marks[1]):
+                if carol.wait_token(token, h.left(SETTLE), marks[1]) and not d.private_found:
+                    self.verdicts["private_message"] = fail(
+                        f"no private messages: '{shown}' went to everyone (the server's code has no private-message syntax)")
+                elif carol.wait_token(token, 0, marks[1]):
                     self.verdicts["private_message"] = fail(f"a private message '{shown}' to Bob reached Carol too")
                 else:
                     self.verdicts["private_message"] = ok(f"'{shown}'")
@@ -289,10 +342,10 @@ class MainGroup(Group):
 
     def no_echo(self, users: list[Peer], echoed: list[Peer]) -> None:
         problems = []
-        echo = list(dict.fromkeys(u.name for u in echoed + getattr(self, "multi_echo", [])))
+        echo = list(dict.fromkeys(u.name for u in echoed + self.multi_echo))
         if echo:
             problems.append(f"{names_list(echo)} got {'their' if len(echo) > 1 else 'a'} own message back")
-        dupes = getattr(self, "multi_dupes", [])
+        dupes = self.multi_dupes
         if dupes:
             problems.append("; ".join(f"{r} got {s}'s message twice" for s, r in dupes))
         self.verdicts["no_echo"] = fail("; ".join(problems)) if problems else ok()
@@ -308,7 +361,7 @@ class MainGroup(Group):
             o.wait_token(name, h.left(NOTICE), marks[o.name])
         for o in observers:
             o.wait_quiet(0.15, h.left(0.5))
-        adds = getattr(self, "server_adds_name", False)
+        adds = self.server_adds_name
         told, farewell_only, silent = [], [], []
         for o in observers:
             text = o.text(marks[o.name])
@@ -321,7 +374,7 @@ class MainGroup(Group):
                 farewell_only.append(o.name)
             else:
                 silent.append(o.name)
-        if not silent and not farewell_only:
+        if told and not silent and not farewell_only:
             self.verdicts["leave_notice"] = ok()
         elif told:
             self.verdicts["leave_notice"] = partial(f"when {name} left ({how}), {names_list(silent + farewell_only)} "
@@ -332,7 +385,7 @@ class MainGroup(Group):
                 "server announces nothing, so a client that crashes or loses its connection leaves silently")
         else:
             hint = ""
-            if "ConnectionResetError" in h.sub.server_source or "ConnectionAbortedError" in h.sub.server_source:
+            if static.announces_only_on_reset(h.sub.server_source):
                 hint = (" (the server announces a leave only on ConnectionResetError, which Windows raises; on Linux "
                         "a client that closes makes recv() return b'')")
             self.verdicts["leave_notice"] = fail(f"when {name} left ({how}), {names_list(silent)} "
@@ -472,4 +525,4 @@ def run_groups(h: Harness, seed: str) -> tuple[dict[str, Verdict], bool]:
         t.start()
     for t in threads:
         t.join()
-    return verdicts, getattr(groups[0], "two_user", False)
+    return verdicts, groups[0].two_user

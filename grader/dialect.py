@@ -19,6 +19,8 @@ LEARN_NAME = "Zoltan"
 LEARN_TEXT = "hello QX7LEARN"
 LEAVE_WORD = re.compile(r"^[/!.:\\]?(exit|quit|q|leave|bye|logout|disconnect|close|stop|выход|выйти|пока|стоп)$", re.I)
 PRIVATE_PREFIXES = ("/msg", "/w", "/pm", "/private", "/whisper", "/tell")
+# A program that asks for a user's name says so somewhere (`name = input(...)`, a prompt, a NICK keyword).
+NAME_WORDS = re.compile(r"\b(name|nick|nickname|username|login|имя|ник|никнейм|логин|зовут)\b", re.I)
 LINE_FRAMING = re.compile(r"readline\s*\(|makefile\s*\(|split\s*\(\s*['\"]\\n['\"]|['\"]\\n['\"]\s+in\b|splitlines\s*\(")
 
 
@@ -130,7 +132,7 @@ def from_source(sub: Submission) -> Dialect:
     nl = "\n" if line else ""
     return Dialect(
         transport=transport_of(server),
-        name_format="{name}" + nl,
+        name_format="{name}" + nl if NAME_WORDS.search(server) else None,
         message_format="{text}" + nl,
         leave=(_literal(commands[0]) + nl) if commands else None,
         private_format=private_format,
@@ -186,7 +188,11 @@ def _observe(sub: Submission, guess: Dialect, relay: Relay, client: "sandbox.Pro
     first_c2s = next((i for i, e in enumerate(events) if e.kind == "c2s"), len(events))
     dialect.greets = any(e.kind == "s2c" for e in events[:first_c2s])
     hello = _sent(relay)
-    if name_b in hello:
+    greeting = b"".join(e.data for e in events[:first_c2s] if e.kind == "s2c").decode("utf-8", "replace")
+    if name_b in hello and not (NAME_WORDS.search(sub.client_source) or NAME_WORDS.search(greeting)):
+        # The client never asked for a name: what we typed went out as an ordinary message.
+        dialect.name_format = None
+    elif name_b in hello:
         dialect.name_format = _template(hello, {name_b: "{name}"})
     elif hello:
         dialect.name_format = guess.name_format

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 
 from . import dialect as dialects
 from . import sandbox, static
-from .checks import BY_ID, CHECKS, Verdict, fail, run_groups
+from .checks import BY_ID, CHECKS, run_groups
 from .harness import Harness, ServerDown
 from .rubric import Rubric
 from .submission import Submission, load
+from .verdict import Verdict, fail
 
 TIME_LIMIT = 20.0   # seconds for one submission, however broken
 NO_COMPILE = "the server does not compile"

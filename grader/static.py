@@ -1,10 +1,11 @@
 """Checks that read the submission's code without running it."""
 from __future__ import annotations
 
+import ast
 import re
 
-from .checks import Verdict, fail, ok
 from .submission import Submission
+from .verdict import Verdict, fail, ok
 
 SOCKET = re.compile(r"^\s*(import\s+socket\b|from\s+socket\s+import\b|import\s+socketserver\b|from\s+socketserver\s+import\b)", re.M)
 THREADS = re.compile(r"\bThread\s*\(|start_new_thread\s*\(|ThreadingMixIn|ThreadingTCPServer|ThreadingUDPServer|ThreadPoolExecutor")
@@ -30,3 +31,24 @@ def uses_threading(sub: Submission, transport: str) -> Verdict:
     if re.search(r"\bselect\b|asyncio|selectors", server):
         return fail("the server uses select/asyncio instead of threads; the assignment asks for threading")
     return fail("the server starts no threads, so it can serve only one client at a time")
+
+
+RESET_ERRORS = {"ConnectionResetError", "ConnectionAbortedError"}
+ANNOUNCE = re.compile(r"send|broadcast|notify|рассыл|отправ", re.I)
+
+
+def announces_only_on_reset(source: str) -> bool:
+    """Whether the code tells others about a leave inside `except ConnectionResetError` (which Windows
+    raises when a client closes, while Linux just returns b'' from recv)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ExceptHandler) and node.type is not None:
+            caught = {n.id if isinstance(n, ast.Name) else getattr(n, "attr", "") for n in ast.walk(node.type)}
+            if caught & RESET_ERRORS and any(
+                    isinstance(call, ast.Call) and ANNOUNCE.search(ast.unparse(call.func))
+                    for stmt in node.body for call in ast.walk(stmt)):
+                return True
+    return False
