@@ -22,6 +22,8 @@ DELIVERY = 3.0      # seconds a message may take to arrive
 NOTICE = 1.5        # seconds a join or leave notice may take
 SETTLE = 0.3        # seconds to wait for something that must NOT arrive (a duplicate, a leak)
 CPU_LIMIT = 0.30    # share of one core a server may use while nothing happens
+IDLE_WINDOW = 0.3   # seconds of CPU sampling while idle...
+AFTER_WINDOW = 0.8  # ...and after disconnects (a busy loop shows as ~100%, an idle server as ~0%)
 SLOW_BYTES = 8 << 20
 STALL = 2           # seconds a send may block before the server counts as stalled
 
@@ -157,14 +159,14 @@ class MainGroup(Group):
         except OSError as e:
             v["server_starts"] = fail(f"could not connect to the server: {e.strerror or e}{self.crash_note(server)}")
             return
-        if server.program.wait_exit(h.left(0.2)) is not None:
+        if server.program.wait_exit(h.left(0.15)) is not None:
             v["server_starts"] = fail("the server stopped right after starting: " + server.why_down())
             return
         v["server_starts"] = ok(f"listening ({server.kind.upper()})")
 
         # registers_name
         h.introduce(alice)
-        if alice.wait_closed(h.left(0.3)) or not server.alive():
+        if alice.wait_closed(h.left(0.25)) or not server.alive():
             v["registers_name"] = fail("the server closed Alice's connection after she sent her name"
                                        + self.crash_note(server))
             return
@@ -359,8 +361,8 @@ class MainGroup(Group):
         h.leave(leaver)
         for o in observers:
             o.wait_token(name, h.left(NOTICE), marks[o.name])
-        for o in observers:
-            o.wait_quiet(0.15, h.left(0.5))
+        if observers:  # a notice may follow a relayed copy of the goodbye; they all arrive together
+            observers[0].wait_quiet(0.15, h.left(0.5))
         adds = self.server_adds_name
         told, farewell_only, silent = [], [], []
         for o in observers:
@@ -427,16 +429,16 @@ class BusyLoopGroup(Group):
         server = h.start_server()
         users = [h.join(server, n) for n in ("Alice", "Bob", "Carol")]
         self.deliver(users[0], users[1:], "warm")
-        idle = self.cpu_share(server, 0.5)
+        idle = self.cpu_share(server, IDLE_WINDOW)
         users[1].close()
         users[2].abort()
-        after = self.cpu_share(server, 1.0)
+        after = self.cpu_share(server, AFTER_WINDOW)
         if idle > CPU_LIMIT:
             self.verdicts["no_busy_loop"] = fail(
                 f"while idle with three users connected the server used {idle:.0%} of a CPU core: a loop that never blocks")
         elif after > CPU_LIMIT:
             self.verdicts["no_busy_loop"] = fail(
-                f"after two clients disconnected the server used {after:.0%} of a CPU core for 1 s: recv() returned "
+                f"after two clients disconnected the server used {after:.0%} of a CPU core for {AFTER_WINDOW:g} s: recv() returned "
                 "b'' (or raised) and the loop never ended")
         else:
             self.verdicts["no_busy_loop"] = ok(f"idle {idle:.0%}, after disconnects {after:.0%} of a core")
