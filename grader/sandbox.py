@@ -4,7 +4,9 @@ Linux only: processes are found and measured through /proc, and limits use setrl
 
 What a Program gets:
 - a fresh temporary copy of the submission as working directory (and TMPDIR), removed by stop();
-- the grader's own Python, started through grader/shim/boot.py, which patches the socket module
+- the grader's own Python with the standard library only (started with -S: packages installed on
+  the machine are not importable, as they would not be on a student's fresh install), started
+  through grader/shim/boot.py, which patches the socket module
   (every bind lands on loopback with an OS-chosen port and is reported; outbound connections other
   than to loopback are refused; in client mode every connect/sendto goes to one redirect address);
 - a new session and process group; stop() and the wall-clock watchdog SIGKILL the group and every
@@ -258,7 +260,9 @@ class Program:
         )
         try:
             self._popen = subprocess.Popen(
-                [sys.executable, str(BOOT), script, *args], cwd=workdir, env=env,
+                # -S: the standard library only, whatever is installed next to the grader (no
+                # site-packages, no .pth hooks, no sitecustomize); the boot restores exit() & co.
+                [sys.executable, "-S", str(BOOT), script, *args], cwd=workdir, env=env,
                 stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0,
                 pass_fds=(events_w,), start_new_session=True)

@@ -493,6 +493,22 @@ def test_stdin_pipe_and_closed_stdin(run):
     assert "no stdin" in no_stdin.output()
 
 
+@pytest.mark.timeout(10)
+def test_only_the_standard_library_is_importable(run):
+    import pytest as installed_here  # noqa: F401  (installed for the grader, not for students)
+    program = run("""
+        import array, json, select  # the standard library, C extensions included
+        try:
+            import pytest
+            print("pytest imported")
+        except ModuleNotFoundError as exc:
+            print("not available:", exc.name)
+        exit(3)  # a builtin that comes from site
+    """)
+    assert program.wait_exit(10) == 3, program.output()
+    assert program.output() == "not available: pytest\n"
+
+
 # -- resources and processes ---------------------------------------------------------------------
 
 @pytest.mark.timeout(20)

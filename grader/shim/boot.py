@@ -1,6 +1,6 @@
 """Boot shim: the first code of every sandboxed student program (see grader/sandbox.py).
 
-Run as ``python boot.py SCRIPT ARGS...`` with the environment variable GRADER_SHIM holding a JSON
+Run as ``python -S boot.py SCRIPT ARGS...`` with the environment variable GRADER_SHIM holding a JSON
 object written by grader.sandbox (events fd, redirect address, limits). It applies the resource limits,
 patches the ``socket`` module, then runs SCRIPT as ``__main__`` the way ``python SCRIPT ARGS...``
 would.
@@ -500,6 +500,12 @@ def main():
             pass
     if config.get("redirect"):
         _redirect = (config["redirect"][0], int(config["redirect"][1]))
+    # Started with -S so that only the standard library is importable; these builtins come from site
+    # and student code uses them (exit() in a client's leave command).
+    import site
+    site.setquit()
+    site.setcopyright()
+    site.sethelper()
     threading.stack_size(_THREAD_STACK)
     _patch_processes()
     _patch_sockets()
