@@ -1,30 +1,79 @@
-"""python -m grader PATH: grade one chat submission and print the score with a reason for every lost point."""
+"""python -m grader PATH: grade a chat submission, or a folder of them, with a reason for every lost point."""
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+from pathlib import Path
 
-from . import report, rubric
-from .checks import BY_ID
+from . import batch, report, rubric
+from .checks import BY_ID, CHECKS
 from .grade import TIME_LIMIT, grade
 from .submission import SubmissionError
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m grader", description=__doc__.split(":", 1)[1].strip())
-    parser.add_argument("path", help="a .py file, or a folder with the server and client files")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m grader",
+        description="Grade a chat submission (a .py file, a folder with server and client, or a report: "
+                    ".md, .txt, .ipynb), or a folder with one such entry per student.")
+    parser.add_argument("path", help="a submission, or a folder of submissions (one entry per student)")
+    parser.add_argument("--format", choices=("text", "json", "gradescope"), default="text",
+                        help="text (default), json, or Gradescope's results.json (one submission)")
+    parser.add_argument("--csv", metavar="FILE", help="for a folder of submissions: write a gradebook here")
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                        help="submissions graded side by side (default: the number of CPUs)")
     parser.add_argument("--rubric", metavar="FILE", help="a TOML rubric (default: assignments/rubric.toml)")
     parser.add_argument("--time-limit", type=float, default=TIME_LIMIT, metavar="S",
                         help=f"seconds one submission may take at most (default: {TIME_LIMIT:g})")
     args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("-j must be at least 1")
+    if args.time_limit <= 0:
+        parser.error("--time-limit must be positive")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
     try:
         points = rubric.load(args.rubric, set(BY_ID))
+        path = Path(args.path)
+        if batch.is_class_folder(path):
+            return grade_class(path, args, points)
+        if args.csv:
+            raise SubmissionError("--csv writes a gradebook for a folder of submissions; this is one submission")
         result = grade(args.path, points, args.time_limit)
-    except (SubmissionError, rubric.RubricError) as e:
+    except (SubmissionError, rubric.RubricError, OSError) as e:
         print(f"grader: error: {e}", file=sys.stderr)
         return 2
-    print(report.as_json(result) if args.format == "json" else report.text(result))
+    printer = {"text": report.text, "json": report.as_json, "gradescope": report.gradescope}[args.format]
+    print(printer(result))
+    return 0
+
+
+def grade_class(folder: Path, args: argparse.Namespace, points: rubric.Rubric) -> int:
+    if args.format == "gradescope":
+        raise SubmissionError("--format gradescope grades one submission (Gradescope runs one per student)")
+    if not batch.entries(folder):
+        raise SubmissionError(f"{folder}: no submissions found")
+    options = ["--time-limit", str(args.time_limit)]
+    if args.rubric:
+        options += ["--rubric", str(Path(args.rubric).resolve())]
+    show = sys.stderr.isatty()
+
+    def progress(done: int, total: int, row: dict) -> None:
+        if show:
+            print(f"\rgraded {done}/{total}: {row['id']} {row['score']:g}".ljust(60), end="", file=sys.stderr, flush=True)
+
+    rows = batch.grade_class(folder, args.jobs, options, args.time_limit, progress)
+    if show:
+        print(file=sys.stderr)
+    batch.fill_max(rows, points.max_score)
+    if args.csv:
+        batch.write_csv(rows, Path(args.csv), [c.id for c in CHECKS])
+    print(json.dumps(rows, ensure_ascii=False, indent=2) if args.format == "json" else batch.text(rows))
     return 0
 
 

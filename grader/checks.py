@@ -8,7 +8,6 @@ assignments/checks.md is the contract for every verdict written here.
 from __future__ import annotations
 
 import random
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -148,7 +147,7 @@ class MainGroup(Group):
     multi_echo: list = []
 
     def run(self) -> None:
-        h, v, d = self.h, self.verdicts, self.h.dialect
+        h, v = self.h, self.verdicts
         try:
             server = h.start_server()
         except ServerDown as e:
@@ -510,7 +509,7 @@ def run_groups(h: Harness, seed: str) -> tuple[dict[str, Verdict], bool]:
             group.run()
             for cid in GROUPS[type(group)]:
                 if h.left(1) == 0:
-                    verdicts.setdefault(cid, fail(f"not checked: the grading ran out of time"))
+                    verdicts.setdefault(cid, fail("not checked: the grading ran out of time"))
         except ServerDown as e:
             for cid in GROUPS[type(group)]:
                 verdicts.setdefault(cid, fail(str(e)))

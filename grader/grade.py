@@ -76,7 +76,8 @@ def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool
     guess = dialects.from_source(sub)
     problem = sandbox.compile_error(sub.root, sub.server.script)
     if problem:
-        return {"server_starts": fail(f"{NO_COMPILE}: {problem}")}, guess.transport, False, guess
+        where = f" ({sub.origins[sub.server.script]})" if sub.server.script in sub.origins else ""
+        return {"server_starts": fail(f"{NO_COMPILE}{where}: {problem}")}, guess.transport, False, guess
     h = Harness(sub, seconds)
     try:
         h.dialect = _learn(h, guess)

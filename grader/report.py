@@ -30,3 +30,25 @@ def text(result: Result) -> str:
 
 def as_json(result: Result) -> str:
     return json.dumps(result.as_json(), ensure_ascii=False, indent=2)
+
+
+def gradescope(result: Result) -> str:
+    """Gradescope's results.json: the total, and one test per check with its points and reason."""
+    tests = [{
+        "name": f"{c.id}: {c.title}",
+        "score": c.points,
+        "max_score": c.max_points,
+        "status": "passed" if c.status == "pass" else "failed",
+        "output": c.message,
+        "visibility": "visible",
+    } for c in result.checks]
+    summary = f"{_num(result.score)} / {_num(result.max_score)} ({result.transport.upper()})"
+    if result.two_user:
+        summary += "; a two-user chat: the score is capped"
+    return json.dumps({
+        "score": result.score,
+        "execution_time": round(result.seconds, 1),
+        "output": summary + "\ndialect: " + result.dialect,
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }, ensure_ascii=False, indent=2)

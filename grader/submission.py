@@ -12,6 +12,9 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import extract
+from .roles import dual_mode, is_client, is_server
+
 
 class SubmissionError(Exception):
     """The hand-in cannot be graded at all; the message is one line for the person running the grader."""
@@ -30,6 +33,7 @@ class Submission:
     server: Entry
     client: Entry | None
     sources: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)   # script -> where a report had it
 
     @property
     def server_source(self) -> str:
@@ -51,8 +55,7 @@ class Submission:
 
 SERVER_NAME = re.compile(r"serv|сервер|серв", re.I)
 CLIENT_NAME = re.compile(r"client|клиент|клиєнт|user", re.I)
-TCP_SERVER_CODE = re.compile(r"\.listen\s*\(|\.accept\s*\(|create_server\s*\(|socketserver")
-CLIENT_CODE = re.compile(r"\.connect\s*\(|create_connection\s*\(|\.sendto\s*\(")
+REPORT_SUFFIXES = (".md", ".markdown", ".txt", ".ipynb")
 SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "env", ".idea", ".vscode", "node_modules"}
 MAX_FILE = 1 << 20
 MAX_FILES = 200
@@ -72,16 +75,27 @@ def load(path: str | Path) -> Submission:
     path = Path(path)
     if not path.exists():
         raise SubmissionError(f"{path}: no such file or directory")
-    if path.is_dir():
-        files = _collect(path)
-    elif path.suffix == ".py":
-        files = {path.name: path}
-    else:
-        raise SubmissionError(f"{path}: not a Python file or a folder (expected .py or a folder)")
+    origins: dict[str, str] = {}
     try:
-        sources = {rel: read_text(p) for rel, p in files.items() if rel.endswith(".py")}
+        if path.is_dir():
+            files = _collect(path)
+            if not any(rel.endswith(".py") for rel in files):
+                reports = [p for rel, p in files.items() if "/" not in rel and p.suffix.lower() in REPORT_SUFFIXES]
+                if len(reports) == 1:
+                    return load(reports[0])
+            sources = {rel: read_text(p) for rel, p in files.items() if rel.endswith(".py")}
+        elif path.suffix.lower() == ".py":
+            files = {path.name: path}
+            sources = {path.name: read_text(path)}
+        elif path.suffix.lower() in REPORT_SUFFIXES:
+            files = {}
+            sources, origins = extract.code_files(path.name, read_text(path), notebook=path.suffix.lower() == ".ipynb")
+        else:
+            raise SubmissionError(f"{path}: not a Python file, a report (.md, .txt, .ipynb) or a folder")
     except OSError as e:
         raise SubmissionError(f"{path}: cannot read: {e.strerror or e}") from None
+    except extract.ReportError as e:
+        raise SubmissionError(str(e)) from None
     if not sources:
         raise SubmissionError(f"{path}: no Python files found")
     server, client = _choose(sources)
@@ -90,13 +104,32 @@ def load(path: str | Path) -> Submission:
     root = Path(tempfile.mkdtemp(prefix="grader-sub-"))
     try:
         for rel, p in files.items():
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(p, target)
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, root / rel)
+        for rel, text in sources.items():
+            if rel not in files:
+                (root / rel).write_text(text, encoding="utf-8")
     except OSError as e:
         shutil.rmtree(root, ignore_errors=True)
         raise SubmissionError(f"{path}: cannot read: {e.strerror or e}") from None
-    return Submission(label=str(path), root=root, server=server, client=client, sources=sources)
+    return Submission(label=str(path), root=root, server=server, client=client, sources=sources, origins=origins)
+
+
+def looks_like_submission_folder(folder: Path) -> bool:
+    """One student's files, rather than a folder with an entry (a folder, a file, a report) per student."""
+    entries = [p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in SKIP_DIRS]
+    if any(p.is_dir() and _holds_code(p) for p in entries):
+        return False
+    code = [p for p in entries if p.is_file() and p.suffix == ".py"]
+    reports = [p for p in entries if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES]
+    if code:
+        servers = [p for p in code if is_server(read_text(p))]
+        return len(servers) == 1 or (bool(servers) and len(code) > len(servers))
+    return len(reports) == 1
+
+
+def _holds_code(folder: Path) -> bool:
+    return any(p.suffix.lower() in (".py", *REPORT_SUFFIXES) for p in folder.rglob("*") if p.is_file())
 
 
 def _collect(folder: Path) -> dict[str, Path]:
@@ -112,38 +145,25 @@ def _collect(folder: Path) -> dict[str, Path]:
     return files
 
 
-def _is_server(text: str) -> bool:
-    # A UDP client rarely binds, a UDP server always does.
-    return bool(TCP_SERVER_CODE.search(text) or (".bind" in text and ".recvfrom" in text))
-
-
-def _is_client(text: str) -> bool:
-    return bool(CLIENT_CODE.search(text))
-
-
 def _choose(sources: dict[str, str]) -> tuple[Entry | None, Entry | None]:
     """Pick the server and client scripts, by file name first and by what the code does second."""
     def named(pattern: re.Pattern, rels: list[str]) -> list[str]:
         return [r for r in rels if pattern.search(Path(r).stem)]
 
-    servers = [r for r, t in sources.items() if _is_server(t)]
+    servers = [r for r, t in sources.items() if is_server(t)]
     # Among several candidates, a server file named like one wins; then one that does not read the keyboard.
     servers.sort(key=lambda r: (not SERVER_NAME.search(Path(r).stem), "input(" in sources[r]))
     if not servers:
         return None, None
     server = servers[0]
-    clients = [r for r, t in sources.items() if r != server and _is_client(t)]
+    clients = [r for r, t in sources.items() if r != server and is_client(t)]
     client = (named(CLIENT_NAME, clients) or [r for r in clients if not SERVER_NAME.search(Path(r).stem)] or [None])[0]
     text = sources[server]
-    if client is None and _is_client(text) and _dual_mode(text):
+    if client is None and is_client(text) and dual_mode(text):
         # One file with both modes, chosen on the command line: `python chat.py server` / `client NAME`.
         client_args = ("client", "{name}") if _takes_name_arg(text) else ("client",)
         return Entry(server, ("server",)), Entry(server, client_args)
     return Entry(server), (Entry(client) if client else None)
-
-
-def _dual_mode(text: str) -> bool:
-    return bool(re.search(r"argv|argparse", text)) and "'server'" in text.replace('"', "'") and "'client'" in text.replace('"', "'")
 
 
 def _takes_name_arg(text: str) -> bool:

@@ -1,0 +1,118 @@
+"""Pull the server and client code out of a report (Markdown, plain text or a Jupyter notebook).
+
+Students hand in reports with the code in fenced blocks under headings such as "Код сервера" or
+"client.py", with screenshots and shell lines in between. A block is the server's or the client's by
+what its code does (bind/listen/accept, or connect) first, and by the heading and text above it
+second; blocks that are neither are ignored.
+"""
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from dataclasses import dataclass
+
+from . import roles
+
+FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})\s*([\w+-]*)")
+CODE_LANGS = {"", "py", "python", "python3", "py3", "ipython", "ipython3"}
+CONTEXT = 400   # characters of text above a block that may say what it is
+
+
+class ReportError(Exception):
+    """No usable code in the report; the message is one line."""
+
+
+@dataclass
+class Block:
+    code: str
+    line: int          # where the block starts in the report (1-based); for a notebook, the cell number
+    context: str       # the heading and text above it
+    where: str         # "line 14" or "cell 3", for messages
+
+    @property
+    def role(self) -> str | None:
+        return roles.role(self.code, " ".join(self.context.strip().split("\n")[-3:]))
+
+
+def blocks_of_markdown(text: str) -> list[Block]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    blocks: list[Block] = []
+    prose: list[str] = []
+    i = 0
+    while i < len(lines):
+        match = FENCE.match(lines[i])
+        if not match:
+            prose.append(lines[i])
+            i += 1
+            continue
+        fence, lang = match.group(1), match.group(2).lower()
+        start, body = i + 1, []
+        i += 1
+        while i < len(lines) and not lines[i].lstrip().startswith(fence):
+            body.append(lines[i])
+            i += 1
+        i += 1  # the closing fence (or the end of an unclosed block)
+        if lang in CODE_LANGS:
+            blocks.append(Block(_dedent(body), start + 1, "\n".join(prose)[-CONTEXT:], f"line {start + 1}"))
+        prose = []
+    return blocks
+
+
+def blocks_of_notebook(text: str) -> list[Block]:
+    try:
+        cells = json.loads(text)["cells"]
+    except (ValueError, KeyError, TypeError):
+        raise ReportError("not a readable Jupyter notebook") from None
+    blocks, prose = [], ""
+    for number, cell in enumerate(cells, 1):
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else str(source)
+        if cell.get("cell_type") == "code":
+            lines = [ln for ln in source.split("\n") if not ln.lstrip().startswith(("%", "!"))]
+            blocks.append(Block(_dedent(lines), number, prose[-CONTEXT:], f"cell {number}"))
+            prose = ""
+        else:
+            inner = blocks_of_markdown(source)
+            for b in inner:
+                b.line, b.where = number, f"cell {number}"
+            blocks += inner
+            prose = source if not inner else ""
+    return blocks
+
+
+def _dedent(lines: list[str]) -> str:
+    return textwrap.dedent("\n".join(lines).expandtabs(4) if _only_indent_tabs(lines) else "\n".join(lines)).strip("\n") + "\n"
+
+
+def _only_indent_tabs(lines: list[str]) -> bool:
+    """A block indented with a tab as a whole (common when pasted into a list item)."""
+    code = [ln for ln in lines if ln.strip()]
+    return bool(code) and all(ln.startswith("\t") for ln in code)
+
+
+def code_files(name: str, text: str, notebook: bool = False) -> tuple[dict[str, str], dict[str, str]]:
+    """Files to grade from a report: ({"server.py": code, "client.py": code}, {file: where it came from})."""
+    blocks = blocks_of_notebook(text) if notebook else blocks_of_markdown(text)
+    if not blocks:
+        raise ReportError(f"{name}: no code blocks found")
+    chosen: dict[str, Block] = {}
+    for block in blocks:
+        role = block.role
+        if role is None:
+            continue
+        if role == "both":
+            chosen.setdefault("server", block)
+            continue
+        # A report often shows a fragment first and the whole program later: keep the longest.
+        if role not in chosen or len(block.code) > len(chosen[role].code):
+            chosen[role] = block
+    if "server" not in chosen:
+        raise ReportError(f"{name}: none of the {len(blocks)} code blocks is a server (no bind/listen/accept)")
+    files = {"server.py": chosen["server"].code}
+    origins = {"server.py": f"{name}, the server's code block at {chosen['server'].where}"}
+    if "client" in chosen:
+        files["client.py"] = chosen["client"].code
+        origins["client.py"] = f"{name}, the client's code block at {chosen['client'].where}"
+    return files, origins
