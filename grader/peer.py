@@ -97,12 +97,9 @@ class Peer:
         self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", seconds, 0))
 
     def close(self) -> None:
-        sock, self._sock = self._sock, None
-        if sock is not None:
-            try:
-                sock.close()
-            except OSError:
-                pass
+        """An orderly close (FIN). shutdown() first: while the reader thread sits in recv(), close()
+        alone would leave the socket open and the server would never see the user go."""
+        self._end(socket.SHUT_RDWR)
 
     def abort(self) -> None:
         """Close with a TCP reset (RST), as a crashed or killed client does."""
@@ -111,7 +108,17 @@ class Peer:
                 self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             except OSError:
                 pass
-        self.close()
+        self._end(socket.SHUT_RD)  # wakes the reader without sending a FIN, so close() sends the RST
+
+    def _end(self, how: int) -> None:
+        sock, self._sock = self._sock, None
+        if sock is None:
+            return
+        for step in (lambda: sock.shutdown(how), sock.close):
+            try:
+                step()
+            except OSError:
+                pass
 
     # -- what arrived -----------------------------------------------------------------------
     def mark(self) -> int:

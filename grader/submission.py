@@ -123,8 +123,9 @@ def looks_like_submission_folder(folder: Path) -> bool:
     code = [p for p in entries if p.is_file() and p.suffix == ".py"]
     reports = [p for p in entries if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES]
     if code:
+        # Several programs that are each a whole server are several students' single files.
         servers = [p for p in code if is_server(read_text(p))]
-        return len(servers) == 1 or (bool(servers) and len(code) > len(servers))
+        return not (len(servers) >= 2 and len(servers) == len(code))
     return len(reports) == 1
 
 
