@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import batch, report, rubric
 from .checks import BY_ID, CHECKS
-from .grade import TIME_LIMIT, grade
+from .grade import TIME_LIMIT, grade_repeated
 from .submission import SubmissionError
 
 
@@ -27,7 +27,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rubric", metavar="FILE", help="a TOML rubric (default: assignments/rubric.toml)")
     parser.add_argument("--time-limit", type=float, default=TIME_LIMIT, metavar="S",
                         help=f"seconds one submission may take at most (default: {TIME_LIMIT:g})")
+    parser.add_argument("--repeat", type=int, default=1, metavar="N",
+                        help="grade N times and report every verdict that changed between runs")
     args = parser.parse_args(argv)
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
     if args.jobs < 1:
         parser.error("-j must be at least 1")
     if args.time_limit <= 0:
@@ -44,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
             return grade_class(path, args, points)
         if args.csv:
             raise SubmissionError("--csv writes a gradebook for a folder of submissions; this is one submission")
-        result = grade(args.path, points, args.time_limit)
+        result = grade_repeated(args.path, points, args.repeat, args.time_limit)
     except (SubmissionError, rubric.RubricError, OSError) as e:
         print(f"grader: error: {e}", file=sys.stderr)
         return 2
@@ -58,7 +62,7 @@ def grade_class(folder: Path, args: argparse.Namespace, points: rubric.Rubric) -
         raise SubmissionError("--format gradescope grades one submission (Gradescope runs one per student)")
     if not batch.entries(folder):
         raise SubmissionError(f"{folder}: no submissions found")
-    options = ["--time-limit", str(args.time_limit)]
+    options = ["--time-limit", str(args.time_limit), "--repeat", str(args.repeat)]
     if args.rubric:
         options += ["--rubric", str(Path(args.rubric).resolve())]
     show = sys.stderr.isatty()

@@ -122,5 +122,7 @@ def text(rows: list[dict]) -> str:
             lost = checks["server_starts"]["message"].split("\n")[0]
         else:
             lost = ", ".join(c["id"] for c in row["checks"] if c["points"] < c["max_points"]) or "-"
+        if row.get("changed"):
+            lost += "; changed between runs: " + ", ".join(row["changed"])
         lines.append(f"{row['id']:<{width}}  {score:>12}  {lost}")
     return "\n".join(lines)

@@ -37,6 +37,9 @@ class Result:
     two_user: bool = False
     dialect: str = ""
     notes: list[str] = field(default_factory=list)
+    runs: int = 1
+    scores: list[float] = field(default_factory=list)
+    changed: dict[str, list[str]] = field(default_factory=dict)   # check id -> its status in every run
 
     def as_json(self) -> dict:
         return {
@@ -47,6 +50,7 @@ class Result:
             "checks": [vars(c) for c in self.checks],
             "seconds": round(self.seconds, 2),
             "dialect": self.dialect,
+            **({"runs": self.runs, "changed": self.changed, "scores": self.scores} if self.runs > 1 else {}),
         }
 
 
@@ -70,6 +74,18 @@ def grade(path: str, rubric: Rubric, seconds: float = TIME_LIMIT) -> Result:
     return Result(submission=str(path), score=score, max_score=rubric.max_score, transport=transport,
                   checks=results, seconds=time.monotonic() - started, two_user=two_user,
                   dialect=describe(dialect), notes=list(dialect.notes))
+
+
+def grade_repeated(path: str, rubric: Rubric, runs: int, seconds: float = TIME_LIMIT) -> Result:
+    """Grade `runs` times; the first result, with every check whose verdict changed between runs."""
+    results = [grade(path, rubric, seconds) for _ in range(runs)]
+    first = results[0]
+    first.runs, first.scores = runs, [r.score for r in results]
+    for i, check in enumerate(first.checks):
+        statuses = [r.checks[i].status for r in results]
+        if len(set(statuses)) > 1:
+            first.changed[check.id] = statuses
+    return first
 
 
 def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool, dialects.Dialect]:

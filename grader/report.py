@@ -24,6 +24,12 @@ def text(result: Result) -> str:
         lines.append("  a two-user chat: the score is capped")
     lines.append(f"  dialect: {result.dialect}")
     lines += [f"  note: {n}" for n in result.notes]
+    if result.runs > 1:
+        lines.append(f"  graded {result.runs} times: scores {', '.join(map(_num, result.scores))}")
+        for cid, statuses in result.changed.items():
+            lines.append(f"  ! {cid} changed between runs: {', '.join(statuses)}")
+        if not result.changed:
+            lines.append("  every verdict was the same in every run")
     lines.append(f"Score: {_num(result.score)} / {_num(result.max_score)}")
     return "\n".join(lines)
 
