@@ -60,11 +60,11 @@ def blocks_of_markdown(text: str) -> list[Block]:
     return blocks
 
 
-def blocks_of_notebook(text: str) -> list[Block]:
+def blocks_of_notebook(name: str, text: str) -> list[Block]:
     try:
         cells = json.loads(text)["cells"]
     except (ValueError, KeyError, TypeError):
-        raise ReportError("not a readable Jupyter notebook") from None
+        raise ReportError(f"{name}: not a readable Jupyter notebook") from None
     blocks, prose = [], ""
     for number, cell in enumerate(cells, 1):
         source = cell.get("source", "")
@@ -94,7 +94,7 @@ def _only_indent_tabs(lines: list[str]) -> bool:
 
 def code_files(name: str, text: str, notebook: bool = False) -> tuple[dict[str, str], dict[str, str]]:
     """Files to grade from a report: ({"server.py": code, "client.py": code}, {file: where it came from})."""
-    blocks = blocks_of_notebook(text) if notebook else blocks_of_markdown(text)
+    blocks = blocks_of_notebook(name, text) if notebook else blocks_of_markdown(text)
     if not blocks:
         raise ReportError(f"{name}: no code blocks found")
     chosen: dict[str, Block] = {}
