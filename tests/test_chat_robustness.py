@@ -1,0 +1,208 @@
+"""chat.py against bad input and bad clients: the server stays up, the others keep chatting."""
+
+import os
+import socket
+import sys
+import threading
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from chat_helpers import ChatServer, Peer, peers, room, server  # noqa: E402,F401 (fixtures)
+
+pytestmark = pytest.mark.timeout(20)
+
+
+def is_control(ch):
+    return ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0
+
+
+def test_cyrillic_and_emoji_arrive_intact(peers):
+    alice, bob = room(peers, "Алиса", "Bob")
+    alice.send("Привет, мир! 🙂 ёЁ\n")
+    assert bob.line() == "Алиса: Привет, мир! 🙂 ёЁ"
+
+
+def test_invalid_utf8_is_replaced_not_fatal(peers):
+    alice, bob = room(peers, "Alice", "Bob")
+    alice.send(b"caf\xe9 \xff\xfe ok \xd0\n")
+    assert bob.line() == "Alice: caf\ufffd \ufffd\ufffd ok \ufffd"
+    alice.send("still here\n")
+    assert bob.line() == "Alice: still here"
+
+
+def test_control_characters_and_terminal_escapes_are_stripped(peers):
+    alice, bob = room(peers, "Alice", "Bob")
+    nasty = "\x1b[2J\x1b]0;owned\x07red \x1b[31mtext\x1b[0m\x00\u009b31m\x7f end\r"
+    alice.send(nasty + "\n")
+    line = bob.line()
+    assert line == "Alice: [2J]0;ownedred [31mtext[0m31m end"
+    alice.send("@Bob \x1b[5mblink\x1b[0m\x08\x08\n")
+    line = bob.line()
+    assert line == "Alice (private): [5mblink[0m"
+    assert not any(is_control(ch) for ch in line)
+
+
+def test_a_too_long_line_is_refused_and_the_next_lines_still_work(peers):
+    alice, bob = room(peers, "Alice", "Bob")
+    longest = "y" * 4096  # the limit is 4096 bytes, newline not counted
+    alice.send(longest + "\n" + "x" * 4097 + "\nafter\n")
+    assert bob.line() == "Alice: " + longest
+    assert bob.line() == "Alice: after"
+    assert alice.line() == "* error: line too long (over 4096 bytes), ignored"
+    assert alice.barrier() == []
+
+
+def test_a_huge_line_without_newline_is_not_buffered(server, peers):
+    """1 MiB (and then 31 MiB more) without a newline: one error, then the line is skipped
+    up to its end, and the server's peak memory (VmHWM) does not grow with it."""
+    alice, bob = room(peers, "Alice", "Bob")
+    alice.send("warm-up\n")
+    assert bob.line() == "Alice: warm-up"
+    peak_before = server.status("VmHWM")
+    chunk = b"z" * 65536
+    for _ in range(16):  # 1 MiB
+        alice.send(chunk)
+    assert alice.line() == "* error: line too long (over 4096 bytes), ignored"
+    for _ in range(31 * 16):  # 31 MiB more of the same line
+        alice.send(chunk)
+    alice.send(b"zzz\nafter the flood\n")
+    assert bob.line() == "Alice: after the flood"
+    grown = server.status("VmHWM") - peak_before
+    assert grown < 4096, f"the server's peak memory grew by {grown} kB"
+    assert alice.barrier() == []  # one error for the whole line, not one per chunk
+
+
+def test_reset_mid_line_is_a_leave_and_the_others_go_on(server, peers):
+    alice, bob, carol = room(peers, "Alice", "Bob", "Carol")
+    bob.send("half a li")
+    bob.reset()
+    assert alice.line() == "* Bob left the chat"
+    assert carol.line() == "* Bob left the chat"
+    carol.send("still chatting\n")
+    assert alice.line() == "Alice: still chatting".replace("Alice", "Carol")
+    dave = peers("Dave")
+    assert dave.welcome == "* welcome, Dave! online: Alice, Carol, Dave"
+    server.log.wait_for("Bob: Connection reset by peer")
+
+
+def test_a_half_closed_connection_delivers_its_last_lines_and_leaves(peers):
+    alice, bob = room(peers, "Alice", "Bob")
+    bob.send("last words\nno newline at the end")
+    bob.sock.shutdown(socket.SHUT_WR)
+    assert alice.line() == "Bob: last words"
+    assert alice.line() == "Bob: no newline at the end"
+    assert alice.line() == "* Bob left the chat"
+    assert bob.eof()
+
+
+def test_silent_connections_do_not_stop_others_joining_and_chatting(peers):
+    silent = [peers() for _ in range(5)]
+    half_a_name = peers()
+    half_a_name.send("Ev")
+    alice, bob = room(peers, "Alice", "Bob")
+    alice.send("hi\n")
+    assert bob.line() == "Alice: hi"
+    for waiting in silent + [half_a_name]:  # still connected, still waiting for a name
+        waiting.sock.setblocking(False)
+        with pytest.raises(BlockingIOError):
+            waiting.sock.recv(1)
+
+
+@pytest.mark.timeout(15)
+def test_no_valid_name_within_the_handshake_timeout_is_dropped():
+    chat = ChatServer(HANDSHAKE_TIMEOUT=1.0)
+    clients = []
+    try:
+        alice = Peer(chat.port, "Alice")
+        silent, partial, stubborn = Peer(chat.port), Peer(chat.port), Peer(chat.port)
+        clients = [alice, silent, partial, stubborn]
+        partial.send("Ali")
+        started = time.monotonic()
+        stubborn.send("@bad\n")
+        assert stubborn.line() == "* error: a name cannot start with @ or /; send another name"
+        stubborn.send("Alice\n")  # valid names keep coming, all refused: the timeout still holds
+        assert stubborn.line() == "* error: the name Alice is taken; send another name"
+        flooder = Peer(chat.port)  # sends bad names and long lines without a pause
+        clients.append(flooder)
+        flooder.send("@bad\n")
+        try:
+            while flooder.line() != "* error: no valid name in time, bye":
+                assert time.monotonic() - started < 5, "the flooder was never dropped"
+                flooder.send("@bad\n" + "x" * 5000 + "\n")
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # closed while our data was in flight: the kernel answers with a reset
+        for dropped in (silent, partial, stubborn):
+            assert dropped.line() == "* error: no valid name in time, bye"
+        for dropped in (silent, partial, stubborn, flooder):
+            assert dropped.eof()
+        assert 0.9 < time.monotonic() - started < 5
+        chat.log.wait_for(lambda line: sum(
+            "sent no valid name in 1 s" in logged for logged in chat.log.lines) == 4)
+        # A user who has joined has no timeout: Alice, silent all along, is still here.
+        bob = Peer(chat.port, "Bob")
+        clients.append(bob)
+        assert bob.welcome == "* welcome, Bob! online: Alice, Bob"
+        assert alice.line() == "* Bob joined the chat"
+    finally:
+        for client in clients:
+            client.close()
+        chat.stop()
+
+
+def test_idle_server_uses_no_cpu_and_does_not_spin_after_disconnects(server, peers):
+    watcher = peers("Watcher")
+    clients = [peers(f"user{i}") for i in range(20)]
+    notices = sorted(watcher.line() for _ in range(20))
+    assert notices == sorted(f"* user{i} joined the chat" for i in range(20))
+
+    def cpu_over(seconds):
+        # A measurement window: the CPU time the server uses while nothing happens.
+        before = server.cpu_seconds()
+        time.sleep(seconds)
+        return server.cpu_seconds() - before
+
+    assert cpu_over(2.0) <= 0.02  # at most 1% of a core
+    for i, client in enumerate(clients):
+        client.reset() if i % 2 else client.send("bye\n") or client.close()
+    notices = [watcher.line() for _ in range(30)]
+    assert sorted(n for n in notices if n.endswith("left the chat")) == sorted(
+        f"* user{i} left the chat" for i in range(20))
+    # A handler that kept calling recv() on a closed socket would burn a whole core here.
+    assert cpu_over(1.5) <= 0.03
+    watcher.send("/users\n")
+    assert watcher.line() == "* online: Watcher"
+
+
+@pytest.mark.timeout(40)
+def test_a_client_that_stops_reading_is_dropped_and_does_not_stall_the_others(server, peers):
+    alice, bob = room(peers, "Alice", "Bob")
+    zed = peers("Zed", rcvbuf=4096)  # a small window: Zed's buffers fill up quickly
+    assert alice.line() == bob.line() == "* Zed joined the chat"
+    # Zed never reads again. Alice sends far more than the buffers in front of Zed can hold.
+    text = "x" * 4000
+    count = 4000  # 16 MB
+
+    def flood():
+        for i in range(0, count, 50):
+            alice.send("".join(f"{n} {text}\n" for n in range(i, i + 50)))
+
+    sender = threading.Thread(target=flood, daemon=True)
+    sender.start()
+    arrivals, expected = [], 0
+    left_at = None
+    while expected < count:
+        line = bob.line(timeout=10)
+        arrivals.append(time.monotonic())
+        if line == "* Zed left the chat":
+            left_at = expected
+            continue
+        assert line == f"Alice: {expected} {text}", line[:60]
+        expected += 1
+    sender.join(10)
+    assert left_at is not None, "Zed was never dropped"
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    assert max(gaps) < 2.5, f"Bob waited {max(gaps):.2f} s for a line"
+    server.log.wait_for("Zed dropped: not reading (send timed out)")
+    print(f"Zed dropped after {left_at} lines; Bob's longest wait {max(gaps):.3f} s")
