@@ -44,19 +44,22 @@ class Output:
             self.closed = True
             self.changed.notify_all()
 
+    def wait_until(self, condition, timeout=5.0):
+        """Wait until condition(lines) is true for the lines so far."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while not condition(self.lines):
+                left = deadline - time.monotonic()
+                if self.closed or left <= 0:
+                    raise AssertionError(f"waited in vain for {condition}; lines: {self.lines!r}")
+                self.changed.wait(left)
+
     def wait_for(self, match, timeout=5.0):
         """The first line for which match(line) is true (a str: the line contains it)."""
         test = (lambda line: match in line) if isinstance(match, str) else match
-        deadline = time.monotonic() + timeout
+        self.wait_until(lambda lines: any(test(line) for line in lines), timeout)
         with self.changed:
-            while True:
-                for line in self.lines:
-                    if test(line):
-                        return line
-                left = deadline - time.monotonic()
-                if self.closed or left <= 0:
-                    raise AssertionError(f"no line matching {match!r} in {self.lines!r}")
-                self.changed.wait(left)
+            return next(line for line in self.lines if test(line))
 
     def text(self):
         with self.changed:

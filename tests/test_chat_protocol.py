@@ -1,7 +1,9 @@
 """chat.py's protocol, seen by raw-socket clients: joining, messages, commands, names."""
 
 import os
+import socket
 import sys
+import threading
 
 import pytest
 
@@ -163,3 +165,44 @@ def test_twenty_clients_racing_for_one_name_get_it_once(server):
     finally:
         for racer in racers:
             racer.close()
+
+
+def test_the_welcome_is_a_new_users_first_line_even_while_others_chat(server, peers):
+    """Messages relayed while someone joins must not overtake their welcome."""
+    chatters = room(peers, "Ann", "Ben", "Cid")
+    stop = threading.Event()
+
+    def chat_away(chatter):
+        n = 0
+        while not stop.is_set():
+            chatter.send(f"line {n}\n")
+            n += 1
+
+    def drain(chatter):  # read what the others say, so that nobody is dropped as a non-reader
+        try:
+            while chatter.sock.recv(65536):
+                pass
+        except OSError:
+            pass
+
+    talkers = [threading.Thread(target=chat_away, args=(c,), daemon=True) for c in chatters]
+    drainers = [threading.Thread(target=drain, args=(c,), daemon=True) for c in chatters]
+    for thread in talkers + drainers:
+        thread.start()
+    try:
+        for i in range(40):
+            newcomer = Peer(server.port)
+            try:
+                newcomer.send(f"new{i}\n")
+                first = newcomer.line()
+                assert first.startswith(f"* welcome, new{i}! online: Ann, Ben, Cid, "), first
+            finally:
+                newcomer.close()
+    finally:
+        stop.set()
+        for thread in talkers:
+            thread.join(5)
+        for chatter in chatters:
+            chatter.sock.shutdown(socket.SHUT_RDWR)
+        for thread in drainers:
+            thread.join(5)
