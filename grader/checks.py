@@ -7,13 +7,12 @@ assignments/checks.md is the contract for every verdict written here.
 """
 from __future__ import annotations
 
-import os
 import random
 import threading
 import time
 from dataclasses import dataclass
 
-from . import sandbox, static
+from . import proc, static
 from .harness import Harness, Server, ServerDown
 from .peer import Peer
 from .verdict import Verdict, fail, ok, partial
@@ -26,6 +25,7 @@ IDLE_WINDOW = 0.3   # seconds of sampling while idle...
 AFTER_WINDOW = 0.8  # ...and after disconnects (a busy loop shows as ~100%, an idle server as ~0%)
 SAMPLE_EVERY = 0.005
 SLOW_BYTES = 8 << 20
+REJOIN_WAIT = 0.3   # seconds in which a full server turns a newcomer away
 STALL = 2           # seconds a send may block before the server counts as stalled
 
 
@@ -418,12 +418,14 @@ class DisconnectGroup(Group):
             self.two_users(server, alice, bob)
             return
         carol.close()
+        h.settle(server)
         if any(self.deliver(alice, [bob], "still")[1] for _ in range(2)):
             self.verdicts["survives_disconnect"] = fail(
                 "after Carol closed her connection, Alice's messages no longer reached Bob" + self.crash_note(server))
             return
         problems = []
         dave.abort()
+        h.settle(server)
         if any(self.deliver(alice, [bob], "still")[1] for _ in range(2)):
             problems.append("after Dave's connection was reset, Alice's messages no longer reached Bob")
         if server.alive() and not self.newcomer_reaches(server, alice, "Erin"):
@@ -435,6 +437,7 @@ class DisconnectGroup(Group):
     def two_users(self, server: Server, alice: Peer, bob: Peer) -> None:
         """A chat for two: when one leaves, a newcomer must be able to take the place."""
         bob.close()
+        self.h.settle(server)
         erin = self.newcomer_reaches(server, alice, "Erin")
         if not erin:
             self.verdicts["survives_disconnect"] = fail(
@@ -442,6 +445,7 @@ class DisconnectGroup(Group):
                 + self.crash_note(server))
             return
         erin.abort()
+        self.h.settle(server)
         if not self.newcomer_reaches(server, alice, "Frank") or not server.alive():
             self.verdicts["survives_disconnect"] = partial(
                 "after Erin's connection was reset, nobody new could chat with Alice" + self.crash_note(server))
@@ -449,11 +453,16 @@ class DisconnectGroup(Group):
             self.verdicts["survives_disconnect"] = ok("a chat for two: a newcomer takes the place of one who left")
 
     def newcomer_reaches(self, server: Server, alice: Peer, name: str) -> Peer | None:
-        try:
-            peer = self.h.join(server, name)
-        except OSError:
-            return None
-        return None if self.deliver(peer, [alice], "new")[1] else peer
+        """A new user who can chat with Alice, or None. A server that is full turns newcomers away until
+        it has noticed that someone left, which takes it a moment: a turned-away user tries again."""
+        for _ in range(3):
+            try:
+                peer = self.h.join(server, name)
+            except OSError:
+                return None
+            if not peer.wait_closed(self.h.left(REJOIN_WAIT)):
+                return None if self.deliver(peer, [alice], "new")[1] else peer
+        return None
 
 
 class BusyLoopGroup(Group):
@@ -483,31 +492,12 @@ class BusyLoopGroup(Group):
         Not CPU time: when other gradings load both cores, a busy loop gets less CPU but stays runnable,
         while a server blocked in recv() or accept() is asleep either way."""
         deadline = time.monotonic() + self.h.left(window)
-        pids = sandbox.session_processes(server.program.pid)
         samples = busy = 0
         while time.monotonic() < deadline:
             samples += 1
-            busy += runnable(pids)
+            busy += proc.runnable(server.program.pid)
             time.sleep(SAMPLE_EVERY)  # a sampler: the measure is how the server spends time
         return busy / samples if samples else 0.0
-
-
-def runnable(pids: list[int]) -> bool:
-    """Whether a thread of these processes is running or runnable (state R in /proc)."""
-    for pid in pids:
-        try:
-            tasks = os.listdir(f"/proc/{pid}/task")
-        except OSError:
-            continue
-        for tid in tasks:
-            try:
-                with open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
-                    stat = f.read()
-            except OSError:
-                continue
-            if stat[stat.rfind(b")") + 2:][:1] == b"R":
-                return True
-    return False
 
 
 class SilentClientGroup(Group):

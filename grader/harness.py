@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import sandbox
+from . import proc, sandbox
 from .dialect import Dialect
 from .peer import Peer
 from .submission import Submission
@@ -17,6 +17,7 @@ from .submission import Submission
 START_TIMEOUT = 5.0       # for the server to bind
 GREETING_TIMEOUT = 2.0    # for a server that speaks first to say something
 CONSUME_TIMEOUT = 0.5     # for the server to read what a user sent before the next send
+SETTLE_TIMEOUT = 0.5      # for the server to finish handling a join or a leave
 
 
 class ServerDown(Exception):
@@ -81,10 +82,18 @@ class Harness:
         return peer
 
     def join(self, server: Server, name: str, **kw) -> Peer:
-        """Connect and introduce `name` the way the submission's client does."""
+        """Connect and introduce `name` the way the submission's client does, and let the server
+        finish what a join makes it do (accept, register, announce) before anything else happens."""
         peer = self.connect(server, name, **kw)
         self.introduce(peer, wait_greeting=kw.get("read", True))
+        if server.kind == "tcp":
+            proc.wait_accepted(server.port, peer.local_port, self.left(CONSUME_TIMEOUT), server.alive)
+        self.settle(server)
         return peer
+
+    def settle(self, server: Server) -> None:
+        """Wait until the server has nothing left to do (a busy loop never settles: bounded)."""
+        proc.wait_idle(server.program.pid, self.left(SETTLE_TIMEOUT))
 
     def introduce(self, peer: Peer, wait_greeting: bool = True) -> None:
         hello = self.dialect.hello(peer.name)

@@ -11,6 +11,8 @@ import threading
 import time
 from typing import Callable
 
+from . import proc
+
 SEND_TIMEOUT = 5  # seconds
 
 
@@ -90,7 +92,7 @@ class Peer:
         except OSError:
             return False
         if consumed_timeout and self.kind == "tcp":
-            wait_consumed(self.port, self.local_port, consumed_timeout, self._server_alive)
+            proc.wait_read(self.port, self.local_port, consumed_timeout, self._server_alive)
         return True
 
     def limit_send_time(self, seconds: int) -> None:
@@ -176,33 +178,3 @@ class Peer:
 
     def count(self, token: str, since: int = 0) -> int:
         return self.raw(since).count(token.encode("utf-8"))
-
-
-def _queues(port: int, local_port: int) -> int | None:
-    """The receive queue of the server's end of our connection, from /proc/net/tcp{,6}."""
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            with open(table) as f:
-                next(f)
-                for line in f:
-                    fields = line.split()
-                    local, remote, queues = fields[1], fields[2], fields[4]
-                    if int(local.rsplit(":", 1)[1], 16) == port and int(remote.rsplit(":", 1)[1], 16) == local_port:
-                        return int(queues.split(":")[1], 16)
-        except OSError:
-            continue
-    return None
-
-
-def wait_consumed(port: int, local_port: int, timeout: float, alive: Callable[[], bool] = lambda: True) -> bool:
-    """Wait until the server has read everything we sent on the connection (its receive queue is empty)."""
-    deadline = time.monotonic() + timeout
-    delay = 0.002
-    while True:
-        queued = _queues(port, local_port)
-        if not queued:
-            return True
-        if time.monotonic() >= deadline or not alive():
-            return False
-        time.sleep(delay)
-        delay = min(delay * 2, 0.02)
