@@ -10,6 +10,7 @@ from pathlib import Path
 from . import batch, report, rubric
 from .checks import BY_ID, CHECKS
 from .grade import TIME_LIMIT, grade_repeated
+from .messages import LANGS, Msg
 from .submission import SubmissionError
 
 
@@ -27,6 +28,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rubric", metavar="FILE", help="a TOML rubric (default: assignments/rubric.toml)")
     parser.add_argument("--time-limit", type=float, default=TIME_LIMIT, metavar="S",
                         help=f"seconds one submission may take at most (default: {TIME_LIMIT:g})")
+    parser.add_argument("--lang", choices=LANGS, default="en", help="language of the report (default: en)")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
                         help="grade N times and report every verdict that changed between runs")
     args = parser.parse_args(argv)
@@ -47,9 +49,12 @@ def main(argv: list[str] | None = None) -> int:
         if batch.is_class_folder(path):
             return grade_class(path, args, points)
         if args.csv:
-            raise SubmissionError("--csv writes a gradebook for a folder of submissions; this is one submission")
-        result = grade_repeated(args.path, points, args.repeat, args.time_limit)
-    except (SubmissionError, rubric.RubricError, OSError) as e:
+            raise ValueError("--csv writes a gradebook for a folder of submissions; this is one submission")
+        result = grade_repeated(args.path, points, args.repeat, args.time_limit, args.lang)
+    except SubmissionError as e:
+        print(f"grader: error: {e.msg.render(args.lang)}", file=sys.stderr)
+        return 2
+    except (ValueError, rubric.RubricError, OSError) as e:
         print(f"grader: error: {e}", file=sys.stderr)
         return 2
     printer = {"text": report.text, "json": report.as_json, "gradescope": report.gradescope}[args.format]
@@ -59,9 +64,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def grade_class(folder: Path, args: argparse.Namespace, points: rubric.Rubric) -> int:
     if args.format == "gradescope":
-        raise SubmissionError("--format gradescope grades one submission (Gradescope runs one per student)")
+        raise ValueError("--format gradescope grades one submission (Gradescope runs one per student)")
     if not batch.entries(folder):
-        raise SubmissionError(f"{folder}: no submissions found")
+        raise SubmissionError(Msg("sub.no_entries", path=folder))
     options = ["--time-limit", str(args.time_limit), "--repeat", str(args.repeat)]
     if args.rubric:
         options += ["--rubric", str(Path(args.rubric).resolve())]
@@ -71,13 +76,13 @@ def grade_class(folder: Path, args: argparse.Namespace, points: rubric.Rubric) -
         if show:
             print(f"\rgraded {done}/{total}: {row['id']} {row['score']:g}".ljust(60), end="", file=sys.stderr, flush=True)
 
-    rows = batch.grade_class(folder, args.jobs, options, args.time_limit, progress)
+    rows = batch.grade_class(folder, args.jobs, options, args.time_limit, args.lang, progress)
     if show:
         print(file=sys.stderr)
     batch.fill_max(rows, points.max_score)
     if args.csv:
         batch.write_csv(rows, Path(args.csv), [c.id for c in CHECKS])
-    print(json.dumps(rows, ensure_ascii=False, indent=2) if args.format == "json" else batch.text(rows))
+    print(json.dumps(rows, ensure_ascii=False, indent=2) if args.format == "json" else batch.text(rows, args.lang))
     return 0
 
 

@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
+from .messages import Msg
 from .submission import REPORT_SUFFIXES, SKIP_DIRS, looks_like_submission_folder
 
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
@@ -43,7 +44,7 @@ def student_id(entry: Path) -> str:
     return entry.name if entry.is_dir() else entry.stem
 
 
-def grade_one(entry: Path, options: list[str], time_limit: float) -> dict:
+def grade_one(entry: Path, options: list[str], time_limit: float, lang: str = "en") -> dict:
     """Grade one entry in a child process; always returns a row, whatever happens to the child."""
     command = [sys.executable, "-m", "grader", str(entry), "--format", "json", *options]
     env = dict(os.environ, PYTHONPATH=str(PACKAGE_PARENT))
@@ -54,18 +55,19 @@ def grade_one(entry: Path, options: list[str], time_limit: float) -> dict:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        return error_row(entry, f"grading did not finish within {time_limit + MARGIN:g} s")
+        return error_row(entry, Msg("class.timeout", seconds=f"{time_limit + MARGIN:g}").render(lang))
     lines = err.decode("utf-8", "replace").strip().splitlines()
     if proc.returncode == 0:
         try:
             row = json.loads(out)
         except ValueError:
-            return error_row(entry, "grader error: unreadable output")
+            return error_row(entry, Msg("class.unreadable").render(lang))
         row["id"] = student_id(entry)
         return row
     if proc.returncode == 2 and lines:
         return error_row(entry, lines[-1].removeprefix("grader: error: "))
-    return error_row(entry, "grader error: " + (lines[-1] if lines else f"exit status {proc.returncode}"))
+    error = lines[-1] if lines else f"exit status {proc.returncode}"
+    return error_row(entry, Msg("grader_error", error=error).render(lang))
 
 
 def error_row(entry: Path, message: str) -> dict:
@@ -73,14 +75,14 @@ def error_row(entry: Path, message: str) -> dict:
             "transport": None, "checks": [], "seconds": None, "error": message}
 
 
-def grade_class(folder: Path, jobs: int, options: list[str], time_limit: float,
+def grade_class(folder: Path, jobs: int, options: list[str], time_limit: float, lang: str = "en",
                 progress: Callable[[int, int, dict], None] | None = None) -> list[dict]:
     todo = entries(folder)
     rows: dict[Path, dict] = {}
     lock = threading.Lock()
 
     def work(entry: Path) -> None:
-        row = grade_one(entry, options, time_limit)
+        row = grade_one(entry, [*options, "--lang", lang], time_limit, lang)
         with lock:
             rows[entry] = row
             if progress:
@@ -110,9 +112,12 @@ def write_csv(rows: list[dict], path: Path, check_ids: list[str]) -> None:
                              row.get("error", "")])
 
 
-def text(rows: list[dict]) -> str:
-    width = max([len(r["id"]) for r in rows] + [7])
-    lines = [f"{'student':<{width}}  {'score':>12}  lost points"]
+def text(rows: list[dict], lang: str = "en") -> str:
+    def say(key: str, **values) -> str:
+        return Msg(key, **values).render(lang)
+
+    width = max([len(r["id"]) for r in rows] + [len(say("class.head.student"))])
+    lines = [f"{say('class.head.student'):<{width}}  {say('class.head.score'):>12}  {say('class.head.lost')}"]
     for row in rows:
         score = f"{row['score']:g} / {row['max_score']:g}"
         checks = {c["id"]: c for c in row["checks"]}
@@ -123,6 +128,6 @@ def text(rows: list[dict]) -> str:
         else:
             lost = ", ".join(c["id"] for c in row["checks"] if c["points"] < c["max_points"]) or "-"
         if row.get("changed"):
-            lost += "; changed between runs: " + ", ".join(row["changed"])
+            lost += say("class.changed", checks=", ".join(row["changed"]))
         lines.append(f"{row['id']:<{width}}  {score:>12}  {lost}")
     return "\n".join(lines)

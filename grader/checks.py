@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from . import proc, static
 from .harness import Harness, Server, ServerDown
+from .messages import Msg, Names, Parts
 from .peer import Peer
 from .verdict import Verdict, fail, ok, partial
 
@@ -32,34 +33,41 @@ STALL = 2           # seconds a send may block before the server counts as stall
 @dataclass(frozen=True)
 class Check:
     id: str
-    title: str
     depends: tuple[str, ...] = ()
+
+    @property
+    def title(self) -> Msg:
+        return Msg(f"title.{self.id}")
 
 
 CHECKS = [
-    Check("uses_socket", "uses the socket module"),
-    Check("uses_threading", "serves clients in threads"),
-    Check("transport", "TCP or UDP"),
-    Check("server_starts", "the server starts and accepts a client"),
-    Check("registers_name", "a user can join with a name", ("server_starts",)),
-    Check("broadcast", "a message reaches another user", ("registers_name",)),
-    Check("multi_user", "four users all hear each other", ("broadcast",)),
-    Check("sender_name", "receivers see who wrote", ("broadcast",)),
-    Check("no_echo", "no echo to the sender, no duplicates", ("broadcast",)),
-    Check("join_notice", "others are told when a user joins", ("registers_name",)),
-    Check("leave_notice", "others are told when a user leaves", ("registers_name",)),
-    Check("survives_disconnect", "the chat survives disconnects", ("broadcast",)),
-    Check("private_message", "private messages reach only their addressee", ("broadcast",)),
-    Check("no_busy_loop", "no busy loop while idle or after a disconnect", ("registers_name",)),
-    Check("silent_client", "a silent client does not block others", ("registers_name",)),
-    Check("unicode", "Cyrillic and emoji arrive intact", ("broadcast",)),
-    Check("slow_reader", "a client that never reads does not stall the chat", ("broadcast",)),
+    Check("uses_socket"),
+    Check("uses_threading"),
+    Check("transport"),
+    Check("server_starts"),
+    Check("registers_name", ("server_starts",)),
+    Check("broadcast", ("registers_name",)),
+    Check("multi_user", ("broadcast",)),
+    Check("sender_name", ("broadcast",)),
+    Check("no_echo", ("broadcast",)),
+    Check("join_notice", ("registers_name",)),
+    Check("leave_notice", ("registers_name",)),
+    Check("survives_disconnect", ("broadcast",)),
+    Check("private_message", ("broadcast",)),
+    Check("no_busy_loop", ("registers_name",)),
+    Check("silent_client", ("registers_name",)),
+    Check("unicode", ("broadcast",)),
+    Check("slow_reader", ("broadcast",)),
 ]
 BY_ID = {c.id: c for c in CHECKS}
 
 
-def names_list(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+def plural(key: str, people: list) -> str:
+    return key + (".one" if len(people) == 1 else ".many")
+
+
+def percent(share: float) -> str:
+    return f"{share:.0%}"
 
 
 class Tokens:
@@ -93,14 +101,15 @@ class Group:
         return [p for p, mark in zip(receivers, marks)
                 if not p.wait_token(token, max(0.0, deadline - time.monotonic()), mark)]
 
-    def crash_note(self, server: Server) -> str:
-        return "" if server.alive() else "; " + server.why_down()
+    def crash_note(self, server: Server) -> Msg:
+        """Why the server is gone, to add to a lost point's reason; nothing while it runs."""
+        return Msg("empty") if server.alive() else Msg("crash", why=server.why_down())
 
 
 class Console:
     """The person at the server's keyboard, seen as a chat user: they read what the server prints."""
 
-    name = "the server's console"
+    name = Msg("console")
 
     def __init__(self, program):
         self.program = program
@@ -128,6 +137,10 @@ class Console:
             size = self.mark()
 
 
+def dupe_parts(dupes: list[tuple[str, str]]) -> Parts:
+    return Parts(Msg("multi.dupe", sender=s, receiver=r) for s, r in dupes)
+
+
 def segment_with(text: str, token: str) -> str:
     """What a receiver got up to the end of the line that holds the token."""
     at = text.find(token)
@@ -153,23 +166,22 @@ class MainGroup(Group):
         try:
             server = h.start_server()
         except ServerDown as e:
-            v["server_starts"] = fail(str(e))
+            v["server_starts"] = fail(e.msg)
             return
         try:
             alice = h.connect(server, "Alice")
         except OSError as e:
-            v["server_starts"] = fail(f"could not connect to the server: {e.strerror or e}{self.crash_note(server)}")
+            v["server_starts"] = fail(Msg("starts.connect", error=e.strerror or e, crash=self.crash_note(server)))
             return
         if server.program.wait_exit(h.left(0.15)) is not None:
-            v["server_starts"] = fail("the server stopped right after starting: " + server.why_down())
+            v["server_starts"] = fail(Msg("starts.stopped", why=server.why_down()))
             return
-        v["server_starts"] = ok(f"listening ({server.kind.upper()})")
+        v["server_starts"] = ok(Msg("starts.ok", transport=server.kind.upper()))
 
         # registers_name
         h.introduce(alice)
         if alice.wait_closed(h.left(0.25)) or not server.alive():
-            v["registers_name"] = fail("the server closed Alice's connection after she sent her name"
-                                       + self.crash_note(server))
+            v["registers_name"] = fail(Msg("registers.closed", crash=self.crash_note(server)))
             return
         v["registers_name"] = ok()
 
@@ -181,7 +193,7 @@ class MainGroup(Group):
         if missed:
             if "input(" in h.sub.server_source and self.console_chat():
                 return
-            v["broadcast"] = fail(f"Alice's message did not reach Bob within {DELIVERY:.0f} s" + self.crash_note(server))
+            v["broadcast"] = fail(Msg("broadcast.missed", seconds=f"{DELIVERY:g}", crash=self.crash_note(server)))
             carol = self.join_watched(server, "Carol", [alice, bob], seen_join)
             self.join_notice(seen_join)
             self.leave_notice(bob, [alice, carol], server)
@@ -222,14 +234,13 @@ class MainGroup(Group):
         if not alice.wait_token(answer, h.left(DELIVERY), mark):
             return False
         self.two_user = True
-        v["broadcast"] = ok("a client and the person at the server's console chat with each other")
-        v["multi_user"] = fail("only two users can chat: one client and the person typing into the server's console "
-                               "(a two-user chat; the score is capped)")
+        v["broadcast"] = ok(Msg("console.ok"))
+        v["multi_user"] = fail(Msg("console.two_user"))
         self.sender_name(alice, console, "Alice" in segment_with(console.text(), token))
         self.unicode(alice, console, server)
         self.no_echo([alice], [alice] if alice.count(token) else [])
-        v["private_message"] = fail("a chat of two has no private messages")
-        v["join_notice"] = ok() if joined else fail("when Alice connected, the server's console was not told her name")
+        v["private_message"] = fail(Msg("console.no_private"))
+        v["join_notice"] = ok() if joined else fail(Msg("console.no_join"))
         self.leave_notice(alice, [console], server)
         return True
 
@@ -248,26 +259,21 @@ class MainGroup(Group):
         h.send(alice, d.bare(f"who {token}"))
         if reader.wait_token(token, h.left(DELIVERY), mark) and "Alice" in segment_with(reader.text(mark), token):
             self.server_adds_name = True
-            self.verdicts["sender_name"] = ok("the server puts the sender's name on every message")
+            self.verdicts["sender_name"] = ok(Msg("sender.ok"))
         elif d.client_adds_name and named_by_client:
-            self.verdicts["sender_name"] = partial(
-                f"{reader.name} sees Alice's name only because the student's client writes it into the text; the "
-                "server does not say who sent a message, so any client can send under any name")
+            self.verdicts["sender_name"] = partial(Msg("sender.client", reader=reader.name))
         else:
-            self.verdicts["sender_name"] = fail(
-                f"{reader.name} got Alice's message without her name: receivers cannot tell who wrote it")
+            self.verdicts["sender_name"] = fail(Msg("sender.none", reader=reader.name))
 
     def unicode(self, alice: Peer, reader: Peer, server: Server) -> None:
         token, mark = self.token(), reader.mark()
         text = f"Привет, мир! 👋 {token}"
         self.h.say(alice, text)
         if not reader.wait_token(token, self.h.left(DELIVERY), mark):
-            self.verdicts["unicode"] = fail(f"a message with Cyrillic text and an emoji did not reach {reader.name}"
-                                            + self.crash_note(server))
+            self.verdicts["unicode"] = fail(Msg("unicode.missed", reader=reader.name, crash=self.crash_note(server)))
         elif text not in reader.text(mark):
             got = segment_with(reader.text(mark), token)[-60:]
-            self.verdicts["unicode"] = fail(
-                f"Cyrillic text and an emoji arrived broken: sent {text!r}, {reader.name} got {got!r}")
+            self.verdicts["unicode"] = fail(Msg("unicode.broken", sent=repr(text), reader=reader.name, got=repr(got)))
         else:
             self.verdicts["unicode"] = ok()
 
@@ -282,18 +288,16 @@ class MainGroup(Group):
         if not missed:
             self.verdicts["join_notice"] = ok()
         elif sum(map(len, missed.values())) == len(seen):
-            self.verdicts["join_notice"] = fail(
-                f"when {names_list(newcomers)} joined, nobody already in the chat got a notice naming them")
+            self.verdicts["join_notice"] = fail(Msg("join.nobody", newcomers=Names(newcomers)))
         else:
-            self.verdicts["join_notice"] = partial("; ".join(
-                f"when {n} joined, {names_list(w)} {'was' if len(w) == 1 else 'were'} not told" for n, w in missed.items()))
+            self.verdicts["join_notice"] = partial(Parts(
+                Msg(plural("join.missed", w), newcomer=n, watchers=Names(w)) for n, w in missed.items()))
 
     def private_message(self, alice: Peer, bob: Peer, carol: Peer, server: Server) -> None:
         h, d = self.h, self.h.dialect
         _, missed = self.deliver(alice, [bob, carol], "everyone")
         if carol in missed:
-            self.verdicts["private_message"] = fail(
-                "could not test private messages: Carol does not receive ordinary messages either")
+            self.verdicts["private_message"] = fail(Msg("private.untestable"))
             return
         shown = d.private_format.format(to="Bob", text="text")
         for attempt in d.private("Alice", "Bob", "secret {token}"):
@@ -302,16 +306,15 @@ class MainGroup(Group):
             h.send(alice, attempt.replace(b"{token}", token.encode()))
             if bob.wait_token(token, h.left(DELIVERY / 2), marks[0]):
                 if carol.wait_token(token, h.left(SETTLE), marks[1]) and not d.private_found:
-                    self.verdicts["private_message"] = fail(
-                        f"no private messages: '{shown}' went to everyone (the server's code has no private-message syntax)")
+                    self.verdicts["private_message"] = fail(Msg("private.none", syntax=shown))
                 elif carol.wait_token(token, 0, marks[1]):
-                    self.verdicts["private_message"] = fail(f"a private message '{shown}' to Bob reached Carol too")
+                    self.verdicts["private_message"] = fail(Msg("private.leak", syntax=shown))
                 else:
-                    self.verdicts["private_message"] = ok(f"'{shown}'")
+                    self.verdicts["private_message"] = ok(Msg("private.ok", syntax=shown))
                 return
-        hint = "" if d.private_found else " (the server's code has no private-message syntax)"
-        self.verdicts["private_message"] = fail(f"a private message '{shown}' did not reach Bob{hint}"
-                                                + self.crash_note(server))
+        hint = Msg("empty") if d.private_found else Msg("private.no_syntax")
+        self.verdicts["private_message"] = fail(Msg("private.missed", syntax=shown, hint=hint,
+                                                    crash=self.crash_note(server)))
 
     def multi_user(self, users: list[Peer], server: Server) -> dict[str, bool]:
         """Each user speaks once; returns who was heard by everyone."""
@@ -336,38 +339,34 @@ class MainGroup(Group):
         self.multi_echo = [u for u in users if u.count(tokens[u.name], marks[u.name])]
         heard = {u.name: not any(s == u.name for s, _ in missing) for u in users}
         if not missing:
-            self.verdicts["multi_user"] = ok() if not dupes else partial(
-                "every message reached all others, but " + "; ".join(f"{r} got {s}'s message twice" for s, r in dupes))
+            self.verdicts["multi_user"] = ok() if not dupes else partial(Msg("multi.dupes", dupes=dupe_parts(dupes)))
             return heard
         pair_ok = not any({s, r} <= {"Alice", "Bob"} for s, r in missing)
         lost = {u.name for u in users[2:]}
         if pair_ok and all(any(n in (s, r) for s, r in missing) for n in lost) and all(
                 (s in lost or r in lost) for s, r in missing):
             self.two_user = True
-            self.verdicts["multi_user"] = fail(
-                "only two users can chat: with four connected, Carol and Dave neither got nor sent messages "
-                "(a two-user chat; the score is capped)")
+            self.verdicts["multi_user"] = fail(Msg("multi.two_user"))
             return heard
-        shown = "; ".join(f"{s}'s message did not reach {r}" for s, r in missing[:4])
-        self.verdicts["multi_user"] = fail(shown + self.crash_note(server))
+        shown = Parts(Msg("multi.missed", sender=s, receiver=r) for s, r in missing[:4])
+        self.verdicts["multi_user"] = fail(Parts([*shown, server.why_down()]) if not server.alive() else shown)
         return heard
 
     def no_echo(self, users: list[Peer], echoed: list[Peer]) -> None:
-        problems = []
+        problems = Parts()
         echo = list(dict.fromkeys(u.name for u in echoed + self.multi_echo))
         if echo:
-            problems.append(f"{names_list(echo)} got {'their' if len(echo) > 1 else 'a'} own message back")
-        dupes = self.multi_dupes
-        if dupes:
-            problems.append("; ".join(f"{r} got {s}'s message twice" for s, r in dupes))
-        self.verdicts["no_echo"] = fail("; ".join(problems)) if problems else ok()
+            problems.append(Msg(plural("echo", echo), who=Names(echo)))
+        if self.multi_dupes:
+            problems.append(dupe_parts(self.multi_dupes))
+        self.verdicts["no_echo"] = fail(problems) if problems else ok()
 
     def leave_notice(self, leaver: Peer, observers: list[Peer], server: Server) -> None:
         h, d = self.h, self.h.dialect
         name = leaver.name
         marks = {o.name: o.mark() for o in observers}
         goodbye = (d.goodbye(name) or b"").decode("utf-8", "replace").strip()
-        how = f"sent '{goodbye}' and closed the connection" if goodbye else "closed the connection"
+        how = Msg("leave.how.goodbye", goodbye=goodbye) if goodbye else Msg("leave.how.close")
         h.leave(leaver)
         for o in observers:
             o.wait_token(name, h.left(NOTICE), marks[o.name])
@@ -389,19 +388,15 @@ class MainGroup(Group):
         if told and not silent and not farewell_only:
             self.verdicts["leave_notice"] = ok()
         elif told:
-            self.verdicts["leave_notice"] = partial(f"when {name} left ({how}), {names_list(silent + farewell_only)} "
-                                                    f"{'was' if len(silent + farewell_only) == 1 else 'were'} not told")
+            untold = silent + farewell_only
+            self.verdicts["leave_notice"] = partial(Msg(plural("leave.some", untold), name=name, how=how,
+                                                        who=Names(untold)))
         elif farewell_only:
-            self.verdicts["leave_notice"] = partial(
-                f"when {name} left, the others saw only the farewell text his own client sent ('{goodbye}'); the "
-                "server announces nothing, so a client that crashes or loses its connection leaves silently")
+            self.verdicts["leave_notice"] = partial(Msg("leave.farewell", name=name, goodbye=goodbye))
         else:
-            hint = ""
-            if static.announces_only_on_reset(h.sub.server_source):
-                hint = (" (the server announces a leave only on ConnectionResetError, which Windows raises; on Linux "
-                        "a client that closes makes recv() return b'')")
-            self.verdicts["leave_notice"] = fail(f"when {name} left ({how}), {names_list(silent)} "
-                                                 f"{'was' if len(silent) == 1 else 'were'} not told{hint}")
+            windows = static.announces_only_on_reset(h.sub.server_source)
+            self.verdicts["leave_notice"] = fail(Msg(plural("leave.none", silent), name=name, how=how, who=Names(silent),
+                                                     hint=Msg("leave.windows") if windows else Msg("empty")))
 
 
 # -- checks with a server of their own --------------------------------------------------------
@@ -420,19 +415,18 @@ class DisconnectGroup(Group):
         carol.close()
         h.settle(server)
         if any(self.deliver(alice, [bob], "still")[1] for _ in range(2)):
-            self.verdicts["survives_disconnect"] = fail(
-                "after Carol closed her connection, Alice's messages no longer reached Bob" + self.crash_note(server))
+            self.verdicts["survives_disconnect"] = fail(Msg("survive.close", crash=self.crash_note(server)))
             return
-        problems = []
+        problems = Parts()
         dave.abort()
         h.settle(server)
         if any(self.deliver(alice, [bob], "still")[1] for _ in range(2)):
-            problems.append("after Dave's connection was reset, Alice's messages no longer reached Bob")
+            problems.append(Msg("survive.reset"))
         if server.alive() and not self.newcomer_reaches(server, alice, "Erin"):
-            problems.append("a user who joined after the disconnects could not reach Alice")
+            problems.append(Msg("survive.newcomer"))
         if not server.alive():
             problems.append(server.why_down())
-        self.verdicts["survives_disconnect"] = partial("; ".join(problems)) if problems else ok()
+        self.verdicts["survives_disconnect"] = partial(problems) if problems else ok()
 
     def two_users(self, server: Server, alice: Peer, bob: Peer) -> None:
         """A chat for two: when one leaves, a newcomer must be able to take the place."""
@@ -440,17 +434,14 @@ class DisconnectGroup(Group):
         self.h.settle(server)
         erin = self.newcomer_reaches(server, alice, "Erin")
         if not erin:
-            self.verdicts["survives_disconnect"] = fail(
-                "in this chat for two, after Bob closed his connection nobody new could chat with Alice"
-                + self.crash_note(server))
+            self.verdicts["survives_disconnect"] = fail(Msg("survive.two.close", crash=self.crash_note(server)))
             return
         erin.abort()
         self.h.settle(server)
         if not self.newcomer_reaches(server, alice, "Frank") or not server.alive():
-            self.verdicts["survives_disconnect"] = partial(
-                "after Erin's connection was reset, nobody new could chat with Alice" + self.crash_note(server))
+            self.verdicts["survives_disconnect"] = partial(Msg("survive.two.reset", crash=self.crash_note(server)))
         else:
-            self.verdicts["survives_disconnect"] = ok("a chat for two: a newcomer takes the place of one who left")
+            self.verdicts["survives_disconnect"] = ok(Msg("survive.two.ok"))
 
     def newcomer_reaches(self, server: Server, alice: Peer, name: str) -> Peer | None:
         """A new user who can chat with Alice, or None. A server that is full turns newcomers away until
@@ -476,15 +467,11 @@ class BusyLoopGroup(Group):
         users[2].abort()
         after = self.busy(server, AFTER_WINDOW)
         if idle >= BUSY_SHARE:
-            self.verdicts["no_busy_loop"] = fail(
-                f"while idle with three users connected the server kept a CPU core busy ({idle:.0%} of the time): "
-                "a loop that never blocks")
+            self.verdicts["no_busy_loop"] = fail(Msg("busy.idle", share=percent(idle)))
         elif after >= BUSY_SHARE:
-            self.verdicts["no_busy_loop"] = fail(
-                f"after two clients disconnected the server kept a CPU core busy ({after:.0%} of {AFTER_WINDOW:g} s): "
-                "recv() returned b'' (or raised) and the loop never ended")
+            self.verdicts["no_busy_loop"] = fail(Msg("busy.after", share=percent(after), seconds=f"{AFTER_WINDOW:g}"))
         else:
-            self.verdicts["no_busy_loop"] = ok(f"busy {idle:.0%} of the time while idle, {after:.0%} after disconnects")
+            self.verdicts["no_busy_loop"] = ok(Msg("busy.ok", idle=percent(idle), after=percent(after)))
 
     def busy(self, server: Server, window: float) -> float:
         """The share of `window` in which some thread of the server was running or waiting for a core.
@@ -504,16 +491,13 @@ class SilentClientGroup(Group):
     def run(self) -> None:
         h = self.h
         if h.dialect.transport == "udp":
-            self.verdicts["silent_client"] = ok("UDP: there is no connection to block")
+            self.verdicts["silent_client"] = ok(Msg("silent.udp"))
             return
         server = h.start_server()
         h.connect(server, "Silent")
         alice, bob = h.join(server, "Alice"), h.join(server, "Bob")
         if self.deliver(alice, [bob], "despite")[1]:
-            self.verdicts["silent_client"] = fail(
-                "while one client was connected without sending a name, Alice and Bob could not chat: a client that "
-                "never sends its name blocks everyone (for example, the server reads names in the accept loop, or the "
-                "silent client takes one of only two places)" + self.crash_note(server))
+            self.verdicts["silent_client"] = fail(Msg("silent.blocked", crash=self.crash_note(server)))
         else:
             self.verdicts["silent_client"] = ok()
 
@@ -522,7 +506,7 @@ class SlowReaderGroup(Group):
     def run(self) -> None:
         h = self.h
         if h.dialect.transport == "udp":
-            self.verdicts["slow_reader"] = Verdict("skip", "UDP: datagrams to a slow reader are dropped, not queued")
+            self.verdicts["slow_reader"] = Verdict("skip", Msg("slow.udp"))
             return
         server = h.start_server()
         h.join(server, "Sloth", read=False, small_buffer=True)
@@ -531,12 +515,10 @@ class SlowReaderGroup(Group):
         burst = line * (SLOW_BYTES // len(line))
         alice.limit_send_time(STALL)
         if not alice.send(burst):
-            self.verdicts["slow_reader"] = fail(
-                "while Sloth read nothing, the server stopped reading Alice's messages: one slow client stalls the chat")
+            self.verdicts["slow_reader"] = fail(Msg("slow.sender"))
             return
         if self.deliver(alice, [bob], "after the burst")[1]:
-            self.verdicts["slow_reader"] = fail(
-                "while Sloth read nothing, Bob stopped receiving: the server blocks sending to a client that does not read")
+            self.verdicts["slow_reader"] = fail(Msg("slow.receiver"))
         else:
             self.verdicts["slow_reader"] = ok()
 
@@ -562,16 +544,16 @@ def run_groups(h: Harness, seed: str) -> tuple[dict[str, Verdict], bool]:
             group.run()
             for cid in GROUPS[type(group)]:
                 if h.left(1) == 0:
-                    verdicts.setdefault(cid, fail("not checked: the grading ran out of time"))
+                    verdicts.setdefault(cid, fail(Msg("out_of_time")))
         except ServerDown as e:
             for cid in GROUPS[type(group)]:
-                verdicts.setdefault(cid, fail(str(e)))
+                verdicts.setdefault(cid, fail(e.msg))
         except OSError as e:
             for cid in GROUPS[type(group)]:
-                verdicts.setdefault(cid, fail(f"a connection to the server failed: {e.strerror or e}"))
+                verdicts.setdefault(cid, fail(Msg("connection_failed", error=e.strerror or e)))
         except Exception as e:  # a grader bug: report it on the checks it hides, never crash the grading
             for cid in GROUPS[type(group)]:
-                verdicts.setdefault(cid, Verdict("error", f"grader error: {type(e).__name__}: {e}"))
+                verdicts.setdefault(cid, Verdict("error", Msg("grader_error", error=f"{type(e).__name__}: {e}")))
 
     # The main group first learns whether the server starts at all; the others only need to run if it does.
     threads = [threading.Thread(target=run, args=(g,), daemon=True) for g in groups]

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import sandbox
+from .messages import Msg
 from .relay import Relay
 from .submission import Submission
 
@@ -33,8 +34,8 @@ class Dialect:
     leave: str | None = None            # what the client sends before closing; None: it just closes
     private_format: str = "@{to} {text}"
     private_found: bool = False         # the syntax was found in the server's code
-    learned_from: str = "the server's code"
-    notes: list[str] = field(default_factory=list)
+    learned_from: Msg = field(default_factory=lambda: Msg("dialect.from_code"))
+    notes: list[Msg] = field(default_factory=list)
 
     @property
     def client_adds_name(self) -> bool:
@@ -137,7 +138,7 @@ def from_source(sub: Submission) -> Dialect:
         leave=(_literal(commands[0]) + nl) if commands else None,
         private_format=private_format,
         private_found=private_found,
-        learned_from="the server's code",
+        learned_from=Msg("dialect.from_code"),
     )
 
 
@@ -180,11 +181,11 @@ def _observe(sub: Submission, guess: Dialect, relay: Relay, client: "sandbox.Pro
         relay.wait_quiet(0.25, 1.5)
     events = relay.events()
     if not any(e.kind == "open" for e in events):
-        guess.notes.append("the student's client did not connect: the dialect was guessed from the server's code")
+        guess.notes.append(Msg("note.client_silent"))
         return guess
 
     dialect = Dialect(transport=guess.transport, private_format=guess.private_format,
-                      private_found=guess.private_found, learned_from="running the student's client")
+                      private_found=guess.private_found, learned_from=Msg("dialect.from_client"))
     first_c2s = next((i for i, e in enumerate(events) if e.kind == "c2s"), len(events))
     dialect.greets = any(e.kind == "s2c" for e in events[:first_c2s])
     hello = _sent(relay)
@@ -196,7 +197,7 @@ def _observe(sub: Submission, guess: Dialect, relay: Relay, client: "sandbox.Pro
         dialect.name_format = _template(hello, {name_b: "{name}"})
     elif hello:
         dialect.name_format = guess.name_format
-        dialect.notes.append("the client's first message did not contain the name typed")
+        dialect.notes.append(Msg("note.no_name_typed"))
     else:
         dialect.name_format = None
 
@@ -209,9 +210,9 @@ def _observe(sub: Submission, guess: Dialect, relay: Relay, client: "sandbox.Pro
         dialect.message_format = _template(said, {text_b: "{text}", name_b: "{name}"})
     else:
         dialect.message_format = guess.message_format
-        dialect.notes.append("the client did not send the typed message; its framing was guessed")
+        dialect.notes.append(Msg("note.no_message"))
     if dialect.name_format is None and dialect.client_adds_name:
-        dialect.notes.append("no name handshake: the client puts the name into every message")
+        dialect.notes.append(Msg("note.name_in_text"))
 
     for command in leave_commands(sub.client_source) + leave_commands(sub.server_source):
         mark = len(relay.events())

@@ -13,6 +13,7 @@ import textwrap
 from dataclasses import dataclass
 
 from . import roles
+from .messages import Msg
 
 FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})\s*([\w+-]*)")
 CODE_LANGS = {"", "py", "python", "python3", "py3", "ipython", "ipython3"}
@@ -20,7 +21,11 @@ CONTEXT = 400   # characters of text above a block that may say what it is
 
 
 class ReportError(Exception):
-    """No usable code in the report; the message is one line."""
+    """No usable code in the report; `msg` is one line."""
+
+    def __init__(self, msg: Msg):
+        super().__init__(str(msg))
+        self.msg = msg
 
 
 @dataclass
@@ -28,7 +33,7 @@ class Block:
     code: str
     line: int          # where the block starts in the report (1-based); for a notebook, the cell number
     context: str       # the heading and text above it
-    where: str         # "line 14" or "cell 3", for messages
+    where: Msg         # "line 14" or "cell 3", for messages
 
     @property
     def role(self) -> str | None:
@@ -55,7 +60,8 @@ def blocks_of_markdown(text: str) -> list[Block]:
             i += 1
         i += 1  # the closing fence (or the end of an unclosed block)
         if lang in CODE_LANGS:
-            blocks.append(Block(_dedent(body), start + 1, "\n".join(prose)[-CONTEXT:], f"line {start + 1}"))
+            blocks.append(Block(_dedent(body), start + 1, "\n".join(prose)[-CONTEXT:],
+                                Msg("report.where.line", number=start + 1)))
         prose = []
     return blocks
 
@@ -64,19 +70,19 @@ def blocks_of_notebook(name: str, text: str) -> list[Block]:
     try:
         cells = json.loads(text)["cells"]
     except (ValueError, KeyError, TypeError):
-        raise ReportError(f"{name}: not a readable Jupyter notebook") from None
+        raise ReportError(Msg("report.notebook", name=name)) from None
     blocks, prose = [], ""
     for number, cell in enumerate(cells, 1):
         source = cell.get("source", "")
         source = "".join(source) if isinstance(source, list) else str(source)
         if cell.get("cell_type") == "code":
             lines = [ln for ln in source.split("\n") if not ln.lstrip().startswith(("%", "!"))]
-            blocks.append(Block(_dedent(lines), number, prose[-CONTEXT:], f"cell {number}"))
+            blocks.append(Block(_dedent(lines), number, prose[-CONTEXT:], Msg("report.where.cell", number=number)))
             prose = ""
         else:
             inner = blocks_of_markdown(source)
             for b in inner:
-                b.line, b.where = number, f"cell {number}"
+                b.line, b.where = number, Msg("report.where.cell", number=number)
             blocks += inner
             prose = source if not inner else ""
     return blocks
@@ -92,11 +98,11 @@ def _only_indent_tabs(lines: list[str]) -> bool:
     return bool(code) and all(ln.startswith("\t") for ln in code)
 
 
-def code_files(name: str, text: str, notebook: bool = False) -> tuple[dict[str, str], dict[str, str]]:
+def code_files(name: str, text: str, notebook: bool = False) -> tuple[dict[str, str], dict[str, Msg]]:
     """Files to grade from a report: ({"server.py": code, "client.py": code}, {file: where it came from})."""
     blocks = blocks_of_notebook(name, text) if notebook else blocks_of_markdown(text)
     if not blocks:
-        raise ReportError(f"{name}: no code blocks found")
+        raise ReportError(Msg("report.no_blocks", name=name))
     chosen: dict[str, Block] = {}
     for block in blocks:
         role = block.role
@@ -109,10 +115,10 @@ def code_files(name: str, text: str, notebook: bool = False) -> tuple[dict[str, 
         if role not in chosen or len(block.code) > len(chosen[role].code):
             chosen[role] = block
     if "server" not in chosen:
-        raise ReportError(f"{name}: none of the {len(blocks)} code blocks is a server (no bind/listen/accept)")
+        raise ReportError(Msg("report.no_server", name=name, count=len(blocks)))
     files = {"server.py": chosen["server"].code}
-    origins = {"server.py": f"{name}, the server's code block at {chosen['server'].where}"}
+    origins = {"server.py": Msg("report.origin.server", name=name, where=chosen["server"].where)}
     if "client" in chosen:
         files["client.py"] = chosen["client"].code
-        origins["client.py"] = f"{name}, the client's code block at {chosen['client'].where}"
+        origins["client.py"] = Msg("report.origin.client", name=name, where=chosen["client"].where)
     return files, origins

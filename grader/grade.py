@@ -8,12 +8,12 @@ from . import dialect as dialects
 from . import sandbox, static
 from .checks import BY_ID, CHECKS, run_groups
 from .harness import Harness, ServerDown
+from .messages import Msg, render
 from .rubric import Rubric
 from .submission import Submission, load
 from .verdict import Verdict, fail
 
 TIME_LIMIT = 20.0   # seconds for one submission, however broken
-NO_COMPILE = "the server does not compile"
 
 
 @dataclass
@@ -37,6 +37,7 @@ class Result:
     two_user: bool = False
     dialect: str = ""
     notes: list[str] = field(default_factory=list)
+    lang: str = "en"
     runs: int = 1
     scores: list[float] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)   # check id -> its status in every run
@@ -54,31 +55,32 @@ class Result:
         }
 
 
-def grade(path: str, rubric: Rubric, seconds: float = TIME_LIMIT) -> Result:
-    """Grade the submission at `path`; raises SubmissionError if it cannot be graded at all."""
+def grade(path: str, rubric: Rubric, seconds: float = TIME_LIMIT, lang: str = "en") -> Result:
+    """Grade the submission at `path`, reasons in `lang`; raises SubmissionError if it cannot be graded."""
     started = time.monotonic()
     with load(path) as sub:
         verdicts, transport, two_user, dialect = _run(sub, seconds)
-        if verdicts["server_starts"].message.startswith(NO_COMPILE):
+        if getattr(verdicts["server_starts"].message, "key", "") == "no_compile":
             # Code that cannot even be compiled earns nothing, not even for what it imports.
-            verdicts["uses_socket"] = verdicts["uses_threading"] = Verdict("skip", "skipped: the server does not compile")
+            verdicts["uses_socket"] = verdicts["uses_threading"] = Verdict("skip", Msg("skipped.no_compile"))
         else:
             verdicts["uses_socket"] = static.uses_socket(sub)
             verdicts["uses_threading"] = static.uses_threading(sub, transport)
-    verdicts["transport"] = (Verdict("pass", "TCP") if transport == "tcp" else
-                             Verdict("partial", f"UDP: the score is multiplied by {rubric.udp_factor:g}"))
+    verdicts["transport"] = (Verdict("pass", Msg("transport.tcp")) if transport == "tcp" else
+                             Verdict("partial", Msg("transport.udp", factor=f"{rubric.udp_factor:g}")))
     _settle_dependencies(verdicts)
-    results = [CheckResult(c.id, c.title, verdicts[c.id].status, round(rubric.earned(c.id, verdicts[c.id].status), 2),
-                           rubric.points.get(c.id, 0.0), verdicts[c.id].message) for c in CHECKS]
+    results = [CheckResult(c.id, c.title.render(lang), verdicts[c.id].status,
+                           round(rubric.earned(c.id, verdicts[c.id].status), 2), rubric.points.get(c.id, 0.0),
+                           render(verdicts[c.id].message, lang)) for c in CHECKS]
     score = rubric.score({r.id: r.status for r in results}, transport, two_user)
     return Result(submission=str(path), score=score, max_score=rubric.max_score, transport=transport,
                   checks=results, seconds=time.monotonic() - started, two_user=two_user,
-                  dialect=describe(dialect), notes=list(dialect.notes))
+                  dialect=describe(dialect).render(lang), notes=[render(n, lang) for n in dialect.notes], lang=lang)
 
 
-def grade_repeated(path: str, rubric: Rubric, runs: int, seconds: float = TIME_LIMIT) -> Result:
+def grade_repeated(path: str, rubric: Rubric, runs: int, seconds: float = TIME_LIMIT, lang: str = "en") -> Result:
     """Grade `runs` times; the first result, with every check whose verdict changed between runs."""
-    results = [grade(path, rubric, seconds) for _ in range(runs)]
+    results = [grade(path, rubric, seconds, lang) for _ in range(runs)]
     first = results[0]
     first.runs, first.scores = runs, [r.score for r in results]
     for i, check in enumerate(first.checks):
@@ -92,8 +94,9 @@ def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool
     guess = dialects.from_source(sub)
     problem = sandbox.compile_error(sub.root, sub.server.script)
     if problem:
-        where = f" ({sub.origins[sub.server.script]})" if sub.server.script in sub.origins else ""
-        return {"server_starts": fail(f"{NO_COMPILE}{where}: {problem}")}, guess.transport, False, guess
+        origin = sub.origins.get(sub.server.script)
+        where = Msg("no_compile.where", origin=origin) if origin else Msg("empty")
+        return {"server_starts": fail(Msg("no_compile", where=where, problem=problem))}, guess.transport, False, guess
     h = Harness(sub, seconds)
     try:
         h.dialect = _learn(h, guess)
@@ -106,11 +109,11 @@ def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool
 def _learn(h: Harness, guess: dialects.Dialect) -> dialects.Dialect:
     sub = h.sub
     if sub.client is None:
-        guess.notes.append("no client program: the handshake and framing were guessed from the server's code")
+        guess.notes.append(Msg("note.no_client"))
         return guess
     problem = sandbox.compile_error(sub.root, sub.client.script)
     if problem:
-        guess.notes.append(f"the client does not compile ({problem}): the dialect was guessed from the server's code")
+        guess.notes.append(Msg("note.client_no_compile", problem=problem))
         return guess
     try:
         server = h.start_server()
@@ -127,17 +130,16 @@ def _settle_dependencies(verdicts: dict[str, Verdict]) -> None:
     for check in CHECKS:
         failed = [d for d in check.depends if verdicts.get(d, Verdict("skip")).status not in ("pass", "partial")]
         if failed:
-            verdicts[check.id] = Verdict("skip", f"skipped: {BY_ID[failed[0]].title} failed")
+            verdicts[check.id] = Verdict("skip", Msg("skipped", title=BY_ID[failed[0]].title))
         elif check.id not in verdicts:
-            verdicts[check.id] = Verdict("error", "grader error: the check reached no verdict")
+            verdicts[check.id] = Verdict("error", Msg("no_verdict"))
 
 
-def describe(d: dialects.Dialect) -> str:
-    def show(fmt: str | None) -> str:
-        return "nothing" if fmt is None else repr(fmt.replace("{{", "{").replace("}}", "}"))
-    parts = [f"learned from {d.learned_from}", d.transport.upper(),
-             "the server speaks first" if d.greets else "the client speaks first",
-             f"name sent as {show(d.name_format)}", f"messages as {show(d.message_format)}",
-             f"leaves with {show(d.leave)} then closes" if d.leave else "leaves by closing",
-             f"private messages as {show(d.private_format)}"]
-    return "; ".join(parts)
+def describe(d: dialects.Dialect) -> Msg:
+    def show(fmt: str | None) -> Msg | str:
+        return Msg("dialect.nothing") if fmt is None else repr(fmt.replace("{{", "{").replace("}}", "}"))
+    return Msg("dialect", source=d.learned_from, transport=d.transport.upper(),
+               speaks=Msg("dialect.server_first" if d.greets else "dialect.client_first"),
+               name=show(d.name_format), message=show(d.message_format),
+               leave=Msg("dialect.leave", leave=show(d.leave)) if d.leave else Msg("dialect.close"),
+               private=show(d.private_format))

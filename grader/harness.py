@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from . import proc, sandbox
 from .dialect import Dialect
+from .messages import Msg
 from .peer import Peer
 from .submission import Submission
 
@@ -21,7 +22,11 @@ SETTLE_TIMEOUT = 0.5      # for the server to finish handling a join or a leave
 
 
 class ServerDown(Exception):
-    """The server did not start; the message says why, for the student."""
+    """The server did not start; `msg` says why, for the student."""
+
+    def __init__(self, msg: Msg):
+        super().__init__(str(msg))
+        self.msg = msg
 
 
 @dataclass
@@ -33,14 +38,14 @@ class Server:
     def alive(self) -> bool:
         return self.program.alive()
 
-    def why_down(self) -> str:
+    def why_down(self) -> Msg:
         code = self.program.returncode
         tb = self.program.traceback()
         if tb:
-            return f"the server crashed:\n{tb}"
+            return Msg("down.crashed", traceback=tb)
         if code is not None:
-            return f"the server exited with status {code}"
-        return "the server stopped responding"
+            return Msg("down.exited", code=code)
+        return Msg("down.stuck")
 
 
 class Harness:
@@ -68,7 +73,7 @@ class Harness:
         binding = program.wait_bound(self.left(START_TIMEOUT))
         if binding is None:
             if program.alive():
-                raise ServerDown(f"the server did not open a socket within {START_TIMEOUT:.0f} s")
+                raise ServerDown(Msg("down.no_socket", seconds=f"{START_TIMEOUT:g}"))
             raise ServerDown(Server(program, 0, "tcp").why_down())
         self.transport = binding.kind
         return Server(program, binding.port, binding.kind)

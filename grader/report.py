@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 from .grade import Result
+from .messages import Msg
 
 MARKS = {"pass": "✓", "partial": "~", "fail": "✗", "skip": "-", "error": "!"}
 
@@ -13,24 +14,27 @@ def _num(x: float) -> str:
 
 
 def text(result: Result) -> str:
+    def say(key: str, **values) -> str:
+        return Msg(key, **values).render(result.lang)
+
     width = max(len(c.id) for c in result.checks)
-    lines = [f"{result.submission}: {_num(result.score)} / {_num(result.max_score)} "
-             f"({result.transport.upper()}, graded in {result.seconds:.1f} s)"]
+    lines = [say("report.head", submission=result.submission, score=_num(result.score), max=_num(result.max_score),
+                 transport=result.transport.upper(), seconds=f"{result.seconds:.1f}")]
     for c in result.checks:
         points = f"{_num(c.points)}/{_num(c.max_points)}"
         message = c.message.replace("\n", "\n" + " " * (width + 14))
         lines.append(f"  {MARKS.get(c.status, '?')} {c.id:<{width}}  {points:>6}  {message}".rstrip())
     if result.two_user:
-        lines.append("  a two-user chat: the score is capped")
-    lines.append(f"  dialect: {result.dialect}")
-    lines += [f"  note: {n}" for n in result.notes]
+        lines.append("  " + say("report.two_user"))
+    lines.append("  " + say("report.dialect", dialect=result.dialect))
+    lines += ["  " + say("report.note", note=n) for n in result.notes]
     if result.runs > 1:
-        lines.append(f"  graded {result.runs} times: scores {', '.join(map(_num, result.scores))}")
+        lines.append("  " + say("report.runs", runs=result.runs, scores=", ".join(map(_num, result.scores))))
         for cid, statuses in result.changed.items():
-            lines.append(f"  ! {cid} changed between runs: {', '.join(statuses)}")
+            lines.append("  ! " + say("report.changed", check=cid, statuses=", ".join(statuses)))
         if not result.changed:
-            lines.append("  every verdict was the same in every run")
-    lines.append(f"Score: {_num(result.score)} / {_num(result.max_score)}")
+            lines.append("  " + say("report.stable"))
+    lines.append(say("report.score", score=_num(result.score), max=_num(result.max_score)))
     return "\n".join(lines)
 
 
@@ -48,13 +52,14 @@ def gradescope(result: Result) -> str:
         "output": c.message,
         "visibility": "visible",
     } for c in result.checks]
-    summary = f"{_num(result.score)} / {_num(result.max_score)} ({result.transport.upper()})"
+    summary = [Msg("report.score", score=_num(result.score), max=_num(result.max_score)).render(result.lang)]
     if result.two_user:
-        summary += "; a two-user chat: the score is capped"
+        summary.append(Msg("report.two_user").render(result.lang))
+    summary.append(Msg("report.dialect", dialect=result.dialect).render(result.lang))
     return json.dumps({
         "score": result.score,
         "execution_time": round(result.seconds, 1),
-        "output": summary + "\ndialect: " + result.dialect,
+        "output": "\n".join(summary),
         "stdout_visibility": "hidden",
         "tests": tests,
     }, ensure_ascii=False, indent=2)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import ast
 import re
 
+from .messages import Msg
 from .submission import Submission
 from .verdict import Verdict, fail, ok
 
@@ -15,7 +16,7 @@ THREADING = re.compile(r"^\s*(import\s+(threading|_thread)\b|from\s+(threading|_
 def uses_socket(sub: Submission) -> Verdict:
     if any(SOCKET.search(text) for text in sub.sources.values()):
         return ok()
-    return fail("the code does not import the socket module, which the assignment requires")
+    return fail(Msg("socket.missing"))
 
 
 def uses_threading(sub: Submission, transport: str) -> Verdict:
@@ -25,12 +26,12 @@ def uses_threading(sub: Submission, transport: str) -> Verdict:
     if threads(server):
         return ok()
     if transport == "udp" and threads(client):
-        return ok("the client receives in a thread")
+        return ok(Msg("threads.udp_client"))
     if threads(client):
-        return fail("only the client starts threads; the server must serve every client in a thread of its own")
+        return fail(Msg("threads.client_only"))
     if re.search(r"\bselect\b|asyncio|selectors", server):
-        return fail("the server uses select/asyncio instead of threads; the assignment asks for threading")
-    return fail("the server starts no threads, so it can serve only one client at a time")
+        return fail(Msg("threads.select"))
+    return fail(Msg("threads.none"))
 
 
 RESET_ERRORS = {"ConnectionResetError", "ConnectionAbortedError"}

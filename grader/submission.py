@@ -13,11 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import extract
+from .messages import Msg
 from .roles import dual_mode, is_client, is_server
 
 
 class SubmissionError(Exception):
-    """The hand-in cannot be graded at all; the message is one line for the person running the grader."""
+    """The hand-in cannot be graded at all; `msg` is one line for the person running the grader."""
+
+    def __init__(self, msg: Msg):
+        super().__init__(str(msg))
+        self.msg = msg
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,7 @@ class Submission:
     server: Entry
     client: Entry | None
     sources: dict[str, str] = field(default_factory=dict)
-    origins: dict[str, str] = field(default_factory=dict)   # script -> where a report had it
+    origins: dict[str, Msg] = field(default_factory=dict)   # script -> where a report had it
 
     @property
     def server_source(self) -> str:
@@ -74,8 +79,8 @@ def read_text(path: Path) -> str:
 def load(path: str | Path) -> Submission:
     path = Path(path)
     if not path.exists():
-        raise SubmissionError(f"{path}: no such file or directory")
-    origins: dict[str, str] = {}
+        raise SubmissionError(Msg("sub.missing", path=path))
+    origins: dict[str, Msg] = {}
     try:
         if path.is_dir():
             files = _collect(path)
@@ -91,16 +96,16 @@ def load(path: str | Path) -> Submission:
             files = {}
             sources, origins = extract.code_files(path.name, read_text(path), notebook=path.suffix.lower() == ".ipynb")
         else:
-            raise SubmissionError(f"{path}: not a Python file, a report (.md, .txt, .ipynb) or a folder")
+            raise SubmissionError(Msg("sub.kind", path=path))
     except OSError as e:
-        raise SubmissionError(f"{path}: cannot read: {e.strerror or e}") from None
+        raise SubmissionError(Msg("sub.unreadable", path=path, error=e.strerror or e)) from None
     except extract.ReportError as e:
-        raise SubmissionError(str(e)) from None
+        raise SubmissionError(e.msg) from None
     if not sources:
-        raise SubmissionError(f"{path}: no Python files found")
+        raise SubmissionError(Msg("sub.no_python", path=path))
     server, client = _choose(sources)
     if server is None:
-        raise SubmissionError(f"{path}: no server found (no file binds or listens on a socket)")
+        raise SubmissionError(Msg("sub.no_server", path=path))
     root = Path(tempfile.mkdtemp(prefix="grader-sub-"))
     try:
         for rel, p in files.items():
@@ -111,7 +116,7 @@ def load(path: str | Path) -> Submission:
                 (root / rel).write_text(text, encoding="utf-8")
     except OSError as e:
         shutil.rmtree(root, ignore_errors=True)
-        raise SubmissionError(f"{path}: cannot read: {e.strerror or e}") from None
+        raise SubmissionError(Msg("sub.unreadable", path=path, error=e.strerror or e)) from None
     return Submission(label=str(path), root=root, server=server, client=client, sources=sources, origins=origins)
 
 

@@ -35,7 +35,7 @@ def test_russian_report_with_prose_screenshots_and_shell_lines():
               "\nЗапуск:\n\n" + fenced("python server.py\npython client.py\n", "bash"))
     files, origins = code_files("report.md", report)
     assert files == {"server.py": SERVER, "client.py": CLIENT}
-    assert origins["server.py"] == "report.md, the server's code block at line 8"
+    assert str(origins["server.py"]) == "report.md, the server's code block at line 8"
 
 
 def test_windows_line_endings_tabs_and_tilde_fences():
@@ -66,7 +66,7 @@ def test_notebook_cells():
              {"cell_type": "code", "source": ["%%writefile client.py\n", *CLIENT.splitlines(keepends=True)]}]
     files, origins = code_files("lab.ipynb", json.dumps({"cells": cells}), notebook=True)
     assert files == {"server.py": SERVER, "client.py": CLIENT}
-    assert origins["client.py"].endswith("cell 4")
+    assert str(origins["client.py"]).endswith("cell 4")
 
 
 @pytest.mark.parametrize("report, message", [

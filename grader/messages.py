@@ -1,0 +1,366 @@
+"""Every sentence the grader shows a person, in English and in Russian (the course's language).
+
+Code builds a Msg (a key and its values) and the report renders it in the language asked for, so
+one grading can be shown in either. A value may itself be a Msg, a list of names, or Parts.
+tests/test_grader_messages.py holds both catalogs to the same keys and placeholders.
+"""
+from __future__ import annotations
+
+LANGS = ("en", "ru")
+
+
+class Msg:
+    __slots__ = ("key", "values")
+
+    def __init__(self, key: str, **values):
+        self.key, self.values = key, values
+
+    def render(self, lang: str = "en") -> str:
+        values = {k: render(v, lang) for k, v in self.values.items()}
+        return CATALOGS[lang][self.key].format(**values)
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+    def __repr__(self) -> str:
+        return f"Msg({self.key!r}, {self.values!r})"
+
+
+class Names(list):
+    """People, rendered "Alice, Bob and Carol" / "Alice, Bob и Carol"."""
+
+
+class Parts(list):
+    """Several reasons for one verdict, rendered one after another."""
+
+
+def render(value, lang: str = "en") -> str:
+    if isinstance(value, Msg):
+        return value.render(lang)
+    if isinstance(value, Names):
+        items = [render(v, lang) for v in value]
+        if len(items) <= 1:
+            return "".join(items)
+        return ", ".join(items[:-1]) + CATALOGS[lang]["list.and"] + items[-1]
+    if isinstance(value, Parts):
+        return "; ".join(render(v, lang) for v in value)
+    if value is None:
+        return ""
+    return str(value)
+
+
+EN = {
+    "list.and": " and ",
+    "empty": "",
+    # check titles
+    "title.uses_socket": "uses the socket module",
+    "title.uses_threading": "serves clients in threads",
+    "title.transport": "TCP or UDP",
+    "title.server_starts": "the server starts and accepts a client",
+    "title.registers_name": "a user can join with a name",
+    "title.broadcast": "a message reaches another user",
+    "title.multi_user": "four users all hear each other",
+    "title.sender_name": "receivers see who wrote",
+    "title.no_echo": "no echo to the sender, no duplicates",
+    "title.join_notice": "others are told when a user joins",
+    "title.leave_notice": "others are told when a user leaves",
+    "title.survives_disconnect": "the chat survives disconnects",
+    "title.private_message": "private messages reach only their addressee",
+    "title.no_busy_loop": "no busy loop while idle or after a disconnect",
+    "title.silent_client": "a silent client does not block others",
+    "title.unicode": "Cyrillic and emoji arrive intact",
+    "title.slow_reader": "a client that never reads does not stall the chat",
+    # the server's state
+    "crash": "; {why}",
+    "down.crashed": "the server crashed:\n{traceback}",
+    "down.exited": "the server exited with status {code}",
+    "down.stuck": "the server stopped responding",
+    "down.no_socket": "the server did not open a socket within {seconds} s",
+    "console": "the server's console",
+    # grading as a whole
+    "skipped": "skipped: {title} failed",
+    "skipped.no_compile": "skipped: the server does not compile",
+    "no_compile": "the server does not compile{where}: {problem}",
+    "no_compile.where": " ({origin})",
+    "out_of_time": "not checked: the grading ran out of time",
+    "no_verdict": "grader error: the check reached no verdict",
+    "grader_error": "grader error: {error}",
+    "connection_failed": "a connection to the server failed: {error}",
+    "transport.tcp": "TCP",
+    "transport.udp": "UDP: the score is multiplied by {factor}",
+    # static checks
+    "socket.missing": "the code does not import the socket module, which the assignment requires",
+    "threads.udp_client": "the client receives in a thread",
+    "threads.client_only": "only the client starts threads; the server must serve every client in a thread of its own",
+    "threads.select": "the server uses select/asyncio instead of threads; the assignment asks for threading",
+    "threads.none": "the server starts no threads, so it can serve only one client at a time",
+    # server_starts, registers_name
+    "starts.ok": "listening ({transport})",
+    "starts.connect": "could not connect to the server: {error}{crash}",
+    "starts.stopped": "the server stopped right after starting: {why}",
+    "registers.closed": "the server closed Alice's connection after she sent her name{crash}",
+    # broadcast, console chats
+    "broadcast.missed": "Alice's message did not reach Bob within {seconds} s{crash}",
+    "console.ok": "a client and the person at the server's console chat with each other",
+    "console.two_user": "only two users can chat: one client and the person typing into the server's console "
+                        "(a two-user chat; the score is capped)",
+    "console.no_private": "a chat of two has no private messages",
+    "console.no_join": "when Alice connected, the server's console was not told her name",
+    # sender_name
+    "sender.ok": "the server puts the sender's name on every message",
+    "sender.client": "{reader} sees Alice's name only because the student's client writes it into the text; the "
+                     "server does not say who sent a message, so any client can send under any name",
+    "sender.none": "{reader} got Alice's message without her name: receivers cannot tell who wrote it",
+    # unicode
+    "unicode.missed": "a message with Cyrillic text and an emoji did not reach {reader}{crash}",
+    "unicode.broken": "Cyrillic text and an emoji arrived broken: sent {sent}, {reader} got {got}",
+    # join_notice
+    "join.nobody": "when {newcomers} joined, nobody already in the chat got a notice naming them",
+    "join.missed.one": "when {newcomer} joined, {watchers} was not told",
+    "join.missed.many": "when {newcomer} joined, {watchers} were not told",
+    # private_message
+    "private.untestable": "could not test private messages: Carol does not receive ordinary messages either",
+    "private.none": "no private messages: '{syntax}' went to everyone (the server's code has no private-message syntax)",
+    "private.leak": "a private message '{syntax}' to Bob reached Carol too",
+    "private.ok": "'{syntax}'",
+    "private.missed": "a private message '{syntax}' did not reach Bob{hint}{crash}",
+    "private.no_syntax": " (the server's code has no private-message syntax)",
+    # multi_user, no_echo
+    "multi.dupes": "every message reached all others, but {dupes}",
+    "multi.dupe": "{receiver} got {sender}'s message twice",
+    "multi.two_user": "only two users can chat: with four connected, Carol and Dave neither got nor sent messages "
+                      "(a two-user chat; the score is capped)",
+    "multi.missed": "{sender}'s message did not reach {receiver}",
+    "echo.one": "{who} got their own message back",
+    "echo.many": "{who} got their own message back",
+    # leave_notice
+    "leave.how.goodbye": "sent '{goodbye}' and closed the connection",
+    "leave.how.close": "closed the connection",
+    "leave.some.one": "when {name} left ({how}), {who} was not told",
+    "leave.some.many": "when {name} left ({how}), {who} were not told",
+    "leave.farewell": "when {name} left, the others saw only the farewell text his own client sent ('{goodbye}'); "
+                      "the server announces nothing, so a client that crashes or loses its connection leaves silently",
+    "leave.none.one": "when {name} left ({how}), {who} was not told{hint}",
+    "leave.none.many": "when {name} left ({how}), {who} were not told{hint}",
+    "leave.windows": " (the server announces a leave only on ConnectionResetError, which Windows raises; on Linux "
+                     "a client that closes makes recv() return b'')",
+    # survives_disconnect
+    "survive.close": "after Carol closed her connection, Alice's messages no longer reached Bob{crash}",
+    "survive.reset": "after Dave's connection was reset, Alice's messages no longer reached Bob",
+    "survive.newcomer": "a user who joined after the disconnects could not reach Alice",
+    "survive.two.close": "in this chat for two, after Bob closed his connection nobody new could chat with Alice{crash}",
+    "survive.two.reset": "after Erin's connection was reset, nobody new could chat with Alice{crash}",
+    "survive.two.ok": "a chat for two: a newcomer takes the place of one who left",
+    # no_busy_loop
+    "busy.idle": "while idle with three users connected the server kept a CPU core busy ({share} of the time): "
+                 "a loop that never blocks",
+    "busy.after": "after two clients disconnected the server kept a CPU core busy ({share} of {seconds} s): "
+                  "recv() returned b'' (or raised) and the loop never ended",
+    "busy.ok": "busy {idle} of the time while idle, {after} after disconnects",
+    # silent_client
+    "silent.udp": "UDP: there is no connection to block",
+    "silent.blocked": "while one client was connected without sending a name, Alice and Bob could not chat: a client "
+                      "that never sends its name blocks everyone (for example, the server reads names in the accept "
+                      "loop, or the silent client takes one of only two places){crash}",
+    # slow_reader
+    "slow.udp": "UDP: datagrams to a slow reader are dropped, not queued",
+    "slow.sender": "while Sloth read nothing, the server stopped reading Alice's messages: one slow client stalls the chat",
+    "slow.receiver": "while Sloth read nothing, Bob stopped receiving: the server blocks sending to a client that "
+                     "does not read",
+    # the dialect
+    "dialect": "learned from {source}; {transport}; {speaks}; name sent as {name}; messages as {message}; {leave}; "
+               "private messages as {private}",
+    "dialect.from_code": "the server's code",
+    "dialect.from_client": "running the student's client",
+    "dialect.server_first": "the server speaks first",
+    "dialect.client_first": "the client speaks first",
+    "dialect.nothing": "nothing",
+    "dialect.leave": "leaves with {leave} then closes",
+    "dialect.close": "leaves by closing",
+    "note.no_client": "no client program: the handshake and framing were guessed from the server's code",
+    "note.client_no_compile": "the client does not compile ({problem}): the dialect was guessed from the server's code",
+    "note.client_silent": "the student's client did not connect: the dialect was guessed from the server's code",
+    "note.no_name_typed": "the client's first message did not contain the name typed",
+    "note.no_message": "the client did not send the typed message; its framing was guessed",
+    "note.name_in_text": "no name handshake: the client puts the name into every message",
+    # the report
+    "report.head": "{submission}: {score} / {max} ({transport}, graded in {seconds} s)",
+    "report.two_user": "a two-user chat: the score is capped",
+    "report.dialect": "dialect: {dialect}",
+    "report.note": "note: {note}",
+    "report.runs": "graded {runs} times: scores {scores}",
+    "report.changed": "{check} changed between runs: {statuses}",
+    "report.stable": "every verdict was the same in every run",
+    "report.score": "Score: {score} / {max}",
+    "class.head.student": "student",
+    "class.head.score": "score",
+    "class.head.lost": "lost points",
+    "class.changed": "; changed between runs: {checks}",
+    "class.timeout": "grading did not finish within {seconds} s",
+    "class.unreadable": "grader error: unreadable output",
+    # what cannot be graded at all
+    "sub.missing": "{path}: no such file or directory",
+    "sub.kind": "{path}: not a Python file, a report (.md, .txt, .ipynb) or a folder",
+    "sub.unreadable": "{path}: cannot read: {error}",
+    "sub.no_python": "{path}: no Python files found",
+    "sub.no_server": "{path}: no server found (no file binds or listens on a socket)",
+    "sub.no_entries": "{path}: no submissions found",
+    "report.notebook": "{name}: not a readable Jupyter notebook",
+    "report.no_blocks": "{name}: no code blocks found",
+    "report.no_server": "{name}: none of the {count} code blocks is a server (no bind/listen/accept)",
+    "report.origin.server": "{name}, the server's code block at {where}",
+    "report.origin.client": "{name}, the client's code block at {where}",
+    "report.where.line": "line {number}",
+    "report.where.cell": "cell {number}",
+}
+
+RU = {
+    "list.and": " и ",
+    "empty": "",
+    "title.uses_socket": "используется модуль socket",
+    "title.uses_threading": "клиенты обслуживаются в потоках",
+    "title.transport": "TCP или UDP",
+    "title.server_starts": "сервер запускается и принимает клиента",
+    "title.registers_name": "пользователь входит в чат с именем",
+    "title.broadcast": "сообщение доходит до другого пользователя",
+    "title.multi_user": "четыре пользователя слышат друг друга",
+    "title.sender_name": "получатели видят, кто написал",
+    "title.no_echo": "нет эха отправителю и дубликатов",
+    "title.join_notice": "остальным сообщают о входе пользователя",
+    "title.leave_notice": "остальным сообщают о выходе пользователя",
+    "title.survives_disconnect": "чат переживает отключения",
+    "title.private_message": "личное сообщение получает только адресат",
+    "title.no_busy_loop": "нет холостого цикла в простое и после отключения",
+    "title.silent_client": "молчащий клиент не мешает остальным",
+    "title.unicode": "кириллица и эмодзи доходят целыми",
+    "title.slow_reader": "клиент, который не читает, не останавливает чат",
+    "crash": "; {why}",
+    "down.crashed": "сервер упал:\n{traceback}",
+    "down.exited": "сервер завершился с кодом {code}",
+    "down.stuck": "сервер перестал отвечать",
+    "down.no_socket": "сервер не открыл сокет за {seconds} с",
+    "console": "консоль сервера",
+    "skipped": "пропущено: не выполнено «{title}»",
+    "skipped.no_compile": "пропущено: сервер не компилируется",
+    "no_compile": "сервер не компилируется{where}: {problem}",
+    "no_compile.where": " ({origin})",
+    "out_of_time": "не проверено: время проверки истекло",
+    "no_verdict": "ошибка грейдера: проверка не дала результата",
+    "grader_error": "ошибка грейдера: {error}",
+    "connection_failed": "соединение с сервером не удалось: {error}",
+    "transport.tcp": "TCP",
+    "transport.udp": "UDP: итоговый балл умножается на {factor}",
+    "socket.missing": "код не импортирует модуль socket, а задание его требует",
+    "threads.udp_client": "клиент принимает сообщения в отдельном потоке",
+    "threads.client_only": "потоки запускает только клиент; сервер должен обслуживать каждого клиента в своём потоке",
+    "threads.select": "сервер использует select/asyncio вместо потоков; задание требует threading",
+    "threads.none": "сервер не запускает потоков и поэтому обслуживает только одного клиента за раз",
+    "starts.ok": "слушает ({transport})",
+    "starts.connect": "не удалось подключиться к серверу: {error}{crash}",
+    "starts.stopped": "сервер остановился сразу после запуска: {why}",
+    "registers.closed": "сервер закрыл соединение Alice после того, как она отправила имя{crash}",
+    "broadcast.missed": "сообщение Alice не дошло до Bob за {seconds} с{crash}",
+    "console.ok": "клиент и человек за консолью сервера переписываются друг с другом",
+    "console.two_user": "переписываться могут только двое: один клиент и человек, печатающий в консоли сервера "
+                        "(чат на двоих; балл ограничен)",
+    "console.no_private": "в чате на двоих нет личных сообщений",
+    "console.no_join": "когда Alice подключилась, консоль сервера не узнала её имени",
+    "sender.ok": "сервер подписывает каждое сообщение именем отправителя",
+    "sender.client": "{reader} видит имя Alice только потому, что клиент студента вписывает его в текст; сервер не "
+                     "сообщает, кто отправил сообщение, так что любой клиент может писать под любым именем",
+    "sender.none": "{reader} получил сообщение Alice без её имени: получатели не могут понять, кто его написал",
+    "unicode.missed": "сообщение с кириллицей и эмодзи не дошло до {reader}{crash}",
+    "unicode.broken": "кириллица и эмодзи дошли испорченными: отправлено {sent}, {reader} получил {got}",
+    "join.nobody": "когда вошли {newcomers}, никто из уже сидевших в чате не получил уведомления с их именем",
+    "join.missed.one": "когда вошёл(ла) {newcomer}, об этом не узнал(а) {watchers}",
+    "join.missed.many": "когда вошёл(ла) {newcomer}, об этом не узнали {watchers}",
+    "private.untestable": "не удалось проверить личные сообщения: Carol не получает даже обычных сообщений",
+    "private.none": "личных сообщений нет: '{syntax}' ушло всем (в коде сервера нет синтаксиса личных сообщений)",
+    "private.leak": "личное сообщение '{syntax}' для Bob получила и Carol",
+    "private.ok": "'{syntax}'",
+    "private.missed": "личное сообщение '{syntax}' не дошло до Bob{hint}{crash}",
+    "private.no_syntax": " (в коде сервера нет синтаксиса личных сообщений)",
+    "multi.dupes": "каждое сообщение дошло до всех остальных, но {dupes}",
+    "multi.dupe": "{receiver} получил сообщение {sender} дважды",
+    "multi.two_user": "переписываться могут только двое: при четырёх подключённых Carol и Dave не получили и не "
+                      "отправили ни одного сообщения (чат на двоих; балл ограничен)",
+    "multi.missed": "сообщение {sender} не дошло до {receiver}",
+    "echo.one": "{who} получил(а) своё сообщение обратно",
+    "echo.many": "{who} получили свои сообщения обратно",
+    "leave.how.goodbye": "отправил '{goodbye}' и закрыл соединение",
+    "leave.how.close": "закрыл соединение",
+    "leave.some.one": "когда {name} вышел ({how}), об этом не узнал(а) {who}",
+    "leave.some.many": "когда {name} вышел ({how}), об этом не узнали {who}",
+    "leave.farewell": "когда {name} вышел, остальные увидели только прощальный текст, который отправил его собственный "
+                      "клиент ('{goodbye}'); сервер ничего не объявляет, так что упавший или потерявший связь клиент "
+                      "уходит молча",
+    "leave.none.one": "когда {name} вышел ({how}), об этом не узнал(а) {who}{hint}",
+    "leave.none.many": "когда {name} вышел ({how}), об этом не узнали {who}{hint}",
+    "leave.windows": " (сервер объявляет выход только при ConnectionResetError, которое бывает в Windows; в Linux "
+                     "при закрытии соединения клиентом recv() возвращает b'')",
+    "survive.close": "после того как Carol закрыла соединение, сообщения Alice перестали доходить до Bob{crash}",
+    "survive.reset": "после сброса соединения Dave сообщения Alice перестали доходить до Bob",
+    "survive.newcomer": "пользователь, вошедший после отключений, не смог написать Alice",
+    "survive.two.close": "в этом чате на двоих после того, как Bob закрыл соединение, никто новый не смог "
+                         "переписываться с Alice{crash}",
+    "survive.two.reset": "после сброса соединения Erin никто новый не смог переписываться с Alice{crash}",
+    "survive.two.ok": "чат на двоих: место ушедшего занимает новый пользователь",
+    "busy.idle": "в простое с тремя подключёнными пользователями сервер занимал ядро процессора ({share} времени): "
+                 "цикл, который никогда не блокируется",
+    "busy.after": "после отключения двух клиентов сервер занимал ядро процессора ({share} из {seconds} с): recv() "
+                  "вернул b'' (или выбросил исключение), а цикл так и не завершился",
+    "busy.ok": "занят {idle} времени в простое, {after} после отключений",
+    "silent.udp": "UDP: соединений нет, блокировать нечего",
+    "silent.blocked": "пока один клиент был подключён и не отправлял имя, Alice и Bob не могли переписываться: клиент, "
+                      "который не присылает имя, блокирует всех (например, сервер читает имена в цикле accept, или "
+                      "молчащий клиент занимает одно из двух мест){crash}",
+    "slow.udp": "UDP: датаграммы медленному получателю теряются, а не копятся",
+    "slow.sender": "пока Sloth ничего не читал, сервер перестал читать сообщения Alice: один медленный клиент "
+                   "останавливает чат",
+    "slow.receiver": "пока Sloth ничего не читал, Bob перестал получать сообщения: сервер блокируется на отправке "
+                     "клиенту, который не читает",
+    "dialect": "выяснено по {source}; {transport}; {speaks}; имя отправляется как {name}; сообщения как {message}; "
+               "{leave}; личные сообщения как {private}",
+    "dialect.from_code": "коду сервера",
+    "dialect.from_client": "запуску клиента студента",
+    "dialect.server_first": "первым говорит сервер",
+    "dialect.client_first": "первым говорит клиент",
+    "dialect.nothing": "ничего",
+    "dialect.leave": "выходит командой {leave} и закрывает соединение",
+    "dialect.close": "выходит, закрывая соединение",
+    "note.no_client": "программы-клиента нет: рукопожатие и формат сообщений угаданы по коду сервера",
+    "note.client_no_compile": "клиент не компилируется ({problem}): протокол угадан по коду сервера",
+    "note.client_silent": "клиент студента не подключился: протокол угадан по коду сервера",
+    "note.no_name_typed": "первое сообщение клиента не содержало введённого имени",
+    "note.no_message": "клиент не отправил введённое сообщение; его формат угадан",
+    "note.name_in_text": "имя при входе не передаётся: клиент вписывает его в каждое сообщение",
+    "report.head": "{submission}: {score} / {max} ({transport}, проверено за {seconds} с)",
+    "report.two_user": "чат на двоих: балл ограничен",
+    "report.dialect": "протокол: {dialect}",
+    "report.note": "примечание: {note}",
+    "report.runs": "проверено {runs} раз(а): баллы {scores}",
+    "report.changed": "{check} менялся от запуска к запуску: {statuses}",
+    "report.stable": "во всех запусках все результаты совпали",
+    "report.score": "Балл: {score} / {max}",
+    "class.head.student": "студент",
+    "class.head.score": "балл",
+    "class.head.lost": "потерянные баллы",
+    "class.changed": "; менялось от запуска к запуску: {checks}",
+    "class.timeout": "проверка не завершилась за {seconds} с",
+    "class.unreadable": "ошибка грейдера: нечитаемый вывод",
+    "sub.missing": "{path}: нет такого файла или папки",
+    "sub.kind": "{path}: это не файл Python, не отчёт (.md, .txt, .ipynb) и не папка",
+    "sub.unreadable": "{path}: не удаётся прочитать: {error}",
+    "sub.no_python": "{path}: файлов Python не найдено",
+    "sub.no_server": "{path}: сервер не найден (ни один файл не делает bind или listen)",
+    "sub.no_entries": "{path}: работ не найдено",
+    "report.notebook": "{name}: не удаётся прочитать блокнот Jupyter",
+    "report.no_blocks": "{name}: блоков кода не найдено",
+    "report.no_server": "{name}: ни один из {count} блоков кода не является сервером (нет bind/listen/accept)",
+    "report.origin.server": "{name}, блок кода сервера, {where}",
+    "report.origin.client": "{name}, блок кода клиента, {where}",
+    "report.where.line": "строка {number}",
+    "report.where.cell": "ячейка {number}",
+}
+
+CATALOGS = {"en": EN, "ru": RU}
