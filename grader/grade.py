@@ -1,6 +1,7 @@
 """Grade one submission: load it, read its code, learn its dialect, run the checks, score."""
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ from .submission import Submission, load
 from .verdict import Verdict, fail
 
 TIME_LIMIT = 20.0   # seconds for one submission, however broken
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 @dataclass
@@ -96,7 +98,10 @@ def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool
     if problem:
         origin = sub.origins.get(sub.server.script)
         where = Msg("no_compile.where", origin=origin) if origin else Msg("empty")
-        return {"server_starts": fail(Msg("no_compile", where=where, problem=problem))}, guess.transport, False, guess
+        newer = static.newer_syntax(sub.server_source) if "SyntaxError" in problem else None
+        hint = Msg("no_compile.newer", feature=newer, version=PYTHON) if newer else Msg("empty")
+        return ({"server_starts": fail(Msg("no_compile", where=where, problem=problem, hint=hint))},
+                guess.transport, False, guess)
     h = Harness(sub, seconds)
     try:
         h.dialect = _learn(h, guess)

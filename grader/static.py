@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 
 from .messages import Msg
 from .submission import Submission
@@ -32,6 +33,24 @@ def uses_threading(sub: Submission, transport: str) -> Verdict:
     if re.search(r"\bselect\b|asyncio|selectors", server):
         return fail(Msg("threads.select"))
     return fail(Msg("threads.none"))
+
+
+# Syntax a student's newer Python accepts and the grader's may not: (pattern, what it is, since).
+NEWER_SYNTAX = [
+    (re.compile(r"^\s*type\s+\w+(\[.*\])?\s*=", re.M), "syntax.type", (3, 12)),
+    (re.compile(r"^\s*(def|class)\s+\w+\[", re.M), "syntax.generic", (3, 12)),
+    (re.compile(r"f(['\"]).*\{[^}]*\1[^}]*\}.*\1"), "syntax.fstring", (3, 12)),
+    (re.compile(r"^\s*except\s*\*", re.M), "syntax.except_star", (3, 11)),
+    (re.compile(r"^\s*match\s+.+:\s*$", re.M), "syntax.match", (3, 10)),
+]
+
+
+def newer_syntax(source: str) -> Msg | None:
+    """The newer-Python construct that probably keeps `source` from compiling here, if any."""
+    for pattern, key, since in NEWER_SYNTAX:
+        if sys.version_info < since and pattern.search(source):
+            return Msg(key)
+    return None
 
 
 RESET_ERRORS = {"ConnectionResetError", "ConnectionAbortedError"}

@@ -66,3 +66,14 @@ def test_json_output_is_one_object_in_the_documented_shape(tmp_path):
         assert check["status"] in ("pass", "partial", "fail", "skip", "error")
     starts = next(c for c in report["checks"] if c["id"] == "server_starts")
     assert "server.py" in starts["message"] and "line 3" in starts["message"]
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.skipif(sys.version_info >= (3, 12), reason="the construct compiles on this Python")
+def test_syntax_of_a_newer_python_is_named(tmp_path):
+    server = tmp_path / "server.py"
+    server.write_text("import socket\ntype Users = list\ns = socket.socket()\ns.bind(('', 5555))\ns.listen()\n")
+    proc = run_grader(server, "--format", "json")
+    starts = next(c for c in json.loads(proc.stdout)["checks"] if c["id"] == "server_starts")
+    assert starts["status"] == "fail" and "line 2" in starts["message"]
+    assert "`type X = ...` statement needs a newer Python" in starts["message"]
