@@ -3,7 +3,9 @@
 Linux only: processes are found and measured through /proc, and limits use setrlimit.
 
 What a Program gets:
-- a fresh temporary copy of the submission as working directory (and TMPDIR), removed by stop();
+- a fresh temporary copy of the submission as working directory (and TMPDIR and HOME), removed by
+  stop(); the watchdog kills the program once the copy holds more than `disk_files` entries or
+  `disk_bytes` (looked at every 0.25 s), and traceback() then says why;
 - the grader's own Python with the standard library only (started with -S: packages installed on
   the machine are not importable, as they would not be on a student's fresh install), started
   through grader/shim/boot.py, which patches the socket module
@@ -11,11 +13,16 @@ What a Program gets:
   than to loopback are refused; in client mode every connect/sendto goes to one redirect address);
 - a new session and process group; stop() and the wall-clock watchdog SIGKILL the group and every
   process of the session found in /proc;
+- an environment of its own: PATH, the locale, TERM and TZ of the grader's, GRADER_* variables, and
+  what the sandbox sets; nothing else of the teacher's (tokens, passwords);
 - limits set by the boot before the student's code runs: RLIMIT_CPU, RLIMIT_AS, RLIMIT_NOFILE,
   RLIMIT_FSIZE, RLIMIT_NPROC, no core files; threads get 1 MiB stacks and glibc at most two malloc
-  arenas so that RLIMIT_AS measures what the program uses rather than what it reserves;
+  arenas so that RLIMIT_AS measures what the program uses rather than what it reserves; an uncaught
+  error caused by a limit (MemoryError, "File too large", "Too many open files", EOFError on the
+  empty stdin) gets the limit added to its message;
 - stdin from /dev/null (or a pipe), stdout and stderr merged into one bounded capture (head + tail);
-  a program printing gigabytes costs CPU and nothing else.
+  a program printing gigabytes costs its own CPU and little of the grader's (past the capture's size
+  the output is read 64 KiB at a time).
 
 The limits are set in the child by the boot rather than by a preexec_fn: preexec_fn is documented as
 unsafe when the parent has threads (the grader runs reader threads and relays), and without it
@@ -24,10 +31,17 @@ subprocess can use vfork.
 Known holes (this is not a container; run the grader in one, or as a throwaway user in a VM, for
 code you have reason to distrust beyond honest mistakes):
 - RLIMIT_NPROC is not enforced for root. The shim refuses os.fork/forkpty/system/posix_spawn and
-  subprocess/multiprocessing starts once the session holds `processes` processes, but code that
-  starts processes otherwise (ctypes, a C extension) is bounded only by the wall watchdog.
-- A process that calls setsid() leaves the session and the process group and is not killed. A
-  grandchild that only changed its process group is still found through its session id.
+  subprocess/multiprocessing starts once the session holds `processes` processes (counting and
+  forking under a lock the whole session shares, so processes forking at once cannot overshoot),
+  but code that starts processes otherwise (ctypes, a C extension) is bounded only by the wall
+  watchdog.
+- Limits are per process: RLIMIT_AS bounds each of a forked program's processes, not their sum, and
+  a grading runs up to five servers at once.
+- Files written outside the working copy (absolute paths, "..") are neither limited in number nor
+  removed; RLIMIT_FSIZE still bounds each one.
+- A process that calls setsid() leaves the session and the process group; it is still found, and
+  killed, through the mark in its environment, unless it also replaced its environment (exec with
+  a new one). A grandchild that only changed its process group is found through its session id.
 - Code that uses _socket directly, ctypes or a C extension bypasses the socket shim; so does a
   Python grandchild started with exec (subprocess) rather than fork, since it runs without the boot.
 - The events pipe is writable by the student's code, which could fake bindings (only to its own
@@ -57,12 +71,23 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 BOOT = Path(__file__).resolve().parent / "shim" / "boot.py"
+# Set to the working copy's path in every program's environment, which its processes inherit.
+SANDBOX_MARK = "GRADER_SANDBOX"
 
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+_ENV_KEPT = {"PATH", "LANG", "LANGUAGE", "TERM", "TZ"}
 _READ_CHUNK = 1 << 16
 _MAX_EVENTS = 10_000
 _MAX_EVENT_LINE = 1 << 16
 _KILL_PATIENCE = 3.0
+# How often the watchdog looks at the working copy's size: a program writing as fast as it can
+# overshoots the disk limit by what it writes in this time.
+_DISK_POLL = 0.25
+# Once more output has come than the capture keeps, the reader pauses this long between reads, so
+# that a program printing without pause hands over the pipe's 64 KiB at a time rather than a line at
+# a time (a read and a wake-up of the grader per line). The program blocks only beyond 64 KiB in
+# this time, i.e. 30 MB/s, more than a terminal takes.
+_FLOOD_PAUSE = 0.002
 _STDIN_PATIENCE = 2.0
 # After the main process exits, how long we still wait for output and events in flight: a forked
 # child may hold the pipes open for longer, or for ever.
@@ -75,11 +100,15 @@ _HEADER = "Traceback (most recent call last):"
 class Limits:
     wall_seconds: float = 30.0        # watchdog: the whole process group is SIGKILLed after this
     cpu_seconds: int = 20             # RLIMIT_CPU (SIGXCPU at the limit, SIGKILL a second later)
-    memory_bytes: int = 1 << 30       # RLIMIT_AS
+    # RLIMIT_AS, per process. 200 threads take 330 MiB; a grading runs up to five servers at once,
+    # so a class graded with -j N may hold 5 * N times this much.
+    memory_bytes: int = 512 << 20
     open_files: int = 512             # RLIMIT_NOFILE
     file_size: int = 16 << 20         # RLIMIT_FSIZE
     processes: int = 64               # processes of the session (shim) and RLIMIT_NPROC (not for root)
     output_bytes: int = 256 << 10     # captured output kept (head + tail); the rest is counted only
+    disk_bytes: int = 64 << 20        # the working copy may grow by this much...
+    disk_files: int = 2000            # ...and hold this many entries, or the program is killed
 
 
 @dataclass(frozen=True)
@@ -115,6 +144,23 @@ def session_processes(sid: int) -> list[int]:
     """Pids of the live (not zombie) processes of session `sid`."""
     return [pid for pid, state, session, _ in _proc_stats()
             if session == sid and state not in ("Z", "X") and pid != os.getpid()]
+
+
+def marked_processes(mark: str) -> list[int]:
+    """Pids of the live processes whose environment holds SANDBOX_MARK=mark: every process a program
+    started, even one that left the session with setsid(), unless it replaced its environment."""
+    needle = f"{SANDBOX_MARK}={mark}".encode()
+    found = []
+    for pid, state, _, _ in _proc_stats():
+        if state in ("Z", "X") or pid == os.getpid():
+            continue
+        try:
+            with open(f"/proc/{pid}/environ", "rb") as f:
+                if needle in f.read().split(b"\0"):
+                    found.append(pid)
+        except OSError:
+            continue
+    return found
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,12 +288,20 @@ class Program:
         self._reaped_ticks = 0.0
         self._stop_lock = threading.Lock()
         self._stopped = False
+        self._stopping = threading.Event()
+        # Why the grader killed the program, if a limit did: ("disk_files", 2000) or ("disk_bytes",
+        # bytes), and the same in an English sentence (traceback() returns it).
+        self.limit_hit: tuple[str, int] | None = None
+        self.kill_reason: str | None = None
         self._stdin_lock = threading.Lock()
 
-        config = {"limits": asdict(limits), "redirect": list(redirect) if redirect else None}
+        config = {"limits": asdict(limits), "redirect": list(redirect) if redirect else None, "stdin": stdin}
         events_r, events_w = os.pipe()
         config["events_fd"] = events_w
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+        # Only what a program needs from a terminal: the teacher's environment may hold tokens and
+        # passwords. GRADER_* variables pass, so that a test can mark what a grading starts.
+        env = {k: v for k, v in os.environ.items()
+               if k in _ENV_KEPT or k.startswith(("LC_", "GRADER_"))}
         env.update(
             PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8", PYTHONDONTWRITEBYTECODE="1",
             # Same set iteration order on every run, so grading twice gives the same verdicts.
@@ -256,6 +310,9 @@ class Program:
             # at 1 GiB a server with a few dozen threads would die of reservations, not of use.
             MALLOC_ARENA_MAX="2",
             TMPDIR=str(workdir),
+            # "~/chat_log.txt" and Path.home() land in the copy too, and are removed with it.
+            HOME=str(workdir),
+            **{SANDBOX_MARK: str(workdir)},
             GRADER_SHIM=json.dumps(config),
         )
         try:
@@ -308,6 +365,9 @@ class Program:
                     return
                 self._capture.add(data)
                 self._cond.notify_all()
+                flooding = self._capture.total > self.limits.output_bytes
+            if flooding:
+                self._stopping.wait(_FLOOD_PAUSE)
 
     def _pump_events(self, fd: int) -> None:
         pending = b""
@@ -376,9 +436,20 @@ class Program:
             self._cond.notify_all()
 
     def _watchdog(self) -> None:
-        if not self._exited.wait(self.limits.wall_seconds):
-            self.timed_out = True
-            self._kill_all()
+        deadline = self._started + self.limits.wall_seconds
+        while not self._exited.wait(max(0.0, min(_DISK_POLL, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline:
+                self.timed_out = True
+                self._kill_all()
+                return
+            excess = _disk_excess(self.workdir, self.limits)
+            if excess:
+                self.limit_hit = (excess, getattr(self.limits, excess))
+                self.kill_reason = "the grader stopped the program: " + (
+                    f"it created more than {self.limits.disk_files} files in its folder" if excess == "disk_files" else
+                    f"it wrote more than {self.limits.disk_bytes >> 20} MiB of files into its folder")
+                self._kill_all()
+                return
 
     # -- state --------------------------------------------------------------------------------
 
@@ -455,7 +526,13 @@ class Program:
             return self._capture.text()
 
     def traceback(self) -> str | None:
-        return shorten_traceback(self.output(), self.workdir)
+        """The program's last traceback, shortened; or why the grader killed it (a limit)."""
+        if self.kill_reason:
+            return self.kill_reason
+        shown = shorten_traceback(self.output(), self.workdir)
+        if shown is None and self._returncode == -signal.SIGXCPU:
+            shown = f"the program used {self.limits.cpu_seconds} s of CPU time, the grader's limit, and was killed"
+        return shown
 
     # -- stdin ----------------------------------------------------------------------------------
 
@@ -492,14 +569,16 @@ class Program:
     # -- ending ---------------------------------------------------------------------------------
 
     def _kill_all(self) -> None:
-        """SIGKILL the process group and every live process of the session, until none is left."""
+        """SIGKILL the process group, every live process of the session and every process that
+        carries the program's mark (one that left the session), until none is left."""
         deadline = time.monotonic() + _KILL_PATIENCE
         first = True
         while True:
-            members = session_processes(self.pid)
-            # While the leader is unreaped, or any member lives, the number cannot have been
-            # reused, so signalling the group is safe.
-            if first and not self._exited.is_set() or members:
+            session = session_processes(self.pid)
+            members = sorted(set(session) | set(marked_processes(str(self.workdir))))
+            # While the leader is unreaped, or any process of its session lives, the number cannot
+            # have been reused, so signalling the group is safe.
+            if first and not self._exited.is_set() or session:
                 try:
                     os.killpg(self.pid, signal.SIGKILL)
                 except OSError:
@@ -522,13 +601,14 @@ class Program:
             if self._stopped:
                 return
             self._stopped = True
+        self._stopping.set()
         try:
             self._kill_all()
             self._exited.wait(_KILL_PATIENCE)
             self.close_stdin()
             for thread in self._threads:
-                # A reader stays blocked only if a process that escaped with setsid() holds the
-                # pipe; it is a daemon thread and is left behind.
+                # A reader stays blocked only if a process that escaped (setsid() and a new
+                # environment) holds the pipe; it is a daemon thread and is left behind.
                 thread.join(1.0)
         except Exception:
             pass
@@ -540,6 +620,31 @@ class Program:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+def _disk_excess(workdir: Path, limits: Limits) -> str | None:
+    """The limit the working copy is over ("disk_files" or "disk_bytes"), or None. Symbolic links are
+    not followed, and the walk stops as soon as a limit is passed, so a folder of a million files
+    costs no more than the limit."""
+    count = size = 0
+    todo = [str(workdir)]
+    while todo:
+        try:
+            with os.scandir(todo.pop()) as entries:
+                for entry in entries:
+                    count += 1
+                    if count > limits.disk_files:
+                        return "disk_files"
+                    if entry.is_dir(follow_symlinks=False):
+                        todo.append(entry.path)
+                    elif entry.is_file(follow_symlinks=False):
+                        # Blocks really used: a sparse file costs nothing.
+                        size += entry.stat(follow_symlinks=False).st_blocks * 512
+                        if size > limits.disk_bytes:
+                            return "disk_bytes"
+        except OSError:
+            continue  # removed while we looked: what is gone takes no room
+    return None
 
 
 def _remove_tree(path: Path) -> None:

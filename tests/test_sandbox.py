@@ -577,6 +577,33 @@ def test_stop_kills_the_whole_session_and_removes_the_copy(run):
 
 
 @pytest.mark.timeout(20)
+def test_a_process_that_leaves_the_session_is_killed_too(run):
+    program = run("""
+        import os, subprocess, sys, time
+        if os.fork() == 0:
+            os.setsid()  # a daemon's double fork: a session and a process group of its own
+            if os.fork() == 0:
+                time.sleep(300)
+            os._exit(0)
+        child = subprocess.Popen(["sleep", "300"], start_new_session=True)
+        print(f"escaped {child.pid} .", flush=True)
+        time.sleep(300)
+    """)
+    assert program.wait_output(" .", 10), program.output()
+    escaped = int(program.output().split()[1])
+    deadline = time.monotonic() + 5
+    # The daemon's second fork may still be under way, and Popen returns once exec has begun: the
+    # kernel shows the new environment a moment later.
+    marked = sandbox.marked_processes(str(program.workdir))
+    while (escaped not in marked or len(marked) < 3) and time.monotonic() < deadline:
+        time.sleep(0.01)
+        marked = sandbox.marked_processes(str(program.workdir))
+    assert escaped in marked and len(marked) >= 3, marked
+    program.stop()
+    assert sandbox.marked_processes(str(program.workdir)) == []
+
+
+@pytest.mark.timeout(20)
 def test_process_count_is_bounded_even_for_root(run):
     program = run("""
         import os, socket, subprocess, time
@@ -611,6 +638,85 @@ def test_process_count_is_bounded_even_for_root(run):
 
 
 @pytest.mark.timeout(20)
+def test_processes_forking_at_once_cannot_overshoot_the_limit(run):
+    # Every process forks in every round: without the lock around "count, then fork", processes that
+    # count at the same time all see room for one more.
+    program = run("""
+        import os, time
+        for _ in range(6):
+            try:
+                os.fork()
+            except BlockingIOError:
+                pass
+        print("done", flush=True)
+        time.sleep(300)
+    """, limits=Limits(processes=10))
+    deadline = time.monotonic() + 10
+    while program.output().count("done") < 10 and time.monotonic() < deadline:
+        program.wait_exit(0.05)  # no event says "ten lines printed"; the process count is what we test
+    assert program.output().count("done") == 10, program.output()[-2000:]
+    assert len(sandbox.session_processes(program.pid)) == 10
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("source, limit, reason", [
+    ("import os\nos.mkdir('logs')\nfor i in range(100_000):\n    open(f'logs/{i}', 'w').close()\n",
+     ("disk_files", 50), "it created more than 50 files in its folder"),
+    ("for i in range(100):\n    open(f'{i}.bin', 'wb').write(b'x' * (512 << 10))\n",
+     ("disk_bytes", 1 << 20), "it wrote more than 1 MiB of files into its folder"),
+])
+def test_a_program_filling_its_folder_is_stopped(run, source, limit, reason):
+    program = run(source + "import time\ntime.sleep(300)\n", limits=Limits(disk_files=50, disk_bytes=1 << 20))
+    assert program.wait_exit(10) == -signal.SIGKILL
+    assert not program.timed_out
+    assert program.limit_hit == limit
+    assert program.traceback() == f"the grader stopped the program: {reason}"
+
+
+@pytest.mark.timeout(20)
+def test_home_is_the_working_copy_and_cleanup_does_not_follow_links(run, tmp_path):
+    outside = tmp_path / "teacher"
+    outside.mkdir()
+    (outside / "grades.csv").write_text("alice,100\n")
+    program = run(f"""
+        import os, pathlib
+        pathlib.Path.home().joinpath("history.txt").write_text("mine")
+        os.symlink({str(outside)!r}, "link")
+        os.makedirs("locked/inner")
+        open("locked/inner/f", "w").close()
+        os.chmod("locked/inner", 0o500)
+        os.chmod("locked", 0o500)
+        print(os.path.expanduser("~") == os.getcwd(), flush=True)
+    """)
+    assert program.wait_exit(10) == 0, program.output()
+    assert program.output().strip() == "True"
+    assert (program.workdir / "history.txt").read_text() == "mine"
+    program.stop()
+    assert not program.workdir.exists()
+    assert (outside / "grades.csv").read_text() == "alice,100\n"
+
+
+@pytest.mark.timeout(20)
+def test_the_teachers_secrets_stay_out_of_the_environment(run, monkeypatch):
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
+    monkeypatch.setenv("GRADER_MARK", "mine")
+    program = run("""
+        import os
+        print(sorted(k for k in os.environ if "TOKEN" in k), os.environ.get("GRADER_MARK"), bool(os.environ.get("PATH")))
+    """)
+    assert program.wait_exit(10) == 0, program.output()
+    assert program.output().strip() == "[] mine True"
+
+
+@pytest.mark.timeout(20)
+def test_reading_a_closed_stdin_says_that_nobody_types(run):
+    program = run("port = int(input('Port: '))\n")
+    assert program.wait_exit(10) == 1
+    assert program.traceback().splitlines()[-1] == (
+        "EOFError: EOF when reading a line (standard input is empty: nobody types into a program the grader runs)")
+
+
+@pytest.mark.timeout(20)
 def test_memory_cpu_and_file_size_limits(run):
     hog = run("""
         blocks = []
@@ -623,9 +729,11 @@ def test_memory_cpu_and_file_size_limits(run):
             f.write(b"x" * (2 << 20))
     """, limits=Limits(file_size=1 << 20))
     assert hog.wait_exit(10) == 1
-    assert hog.traceback().splitlines()[-1] == "MemoryError"
+    # The error names the grader's limit, so that nobody hunts for a bug that is not there.
+    assert hog.traceback().splitlines()[-1] == (
+        "MemoryError: out of memory (the grader allows 256 MiB of address space per process)")
     assert writer.wait_exit(10) == 1
-    assert "File too large" in writer.traceback().splitlines()[-1]
+    assert writer.traceback().splitlines()[-1].endswith("File too large (the grader allows files of up to 1 MiB)")
     assert spinner.wait_exit(10) in (-signal.SIGXCPU, -signal.SIGKILL)
     assert not spinner.timed_out
     assert 0.9 <= spinner.cpu_seconds() < 3

@@ -26,6 +26,7 @@ self-contained, and keep other .py files out of its directory (it is sys.path[0]
 script directory replaces it).
 """
 import errno
+import fcntl
 import json
 import os
 import resource
@@ -48,6 +49,13 @@ _FIELD_MAX = 200
 _events_fd = None
 _redirect = None
 _max_processes = None
+_limits = {}
+_stdin_open = True
+# Held around "count the session, then fork" so that processes forking at the same time cannot all
+# see room for one more: a POSIX record lock on a file every process of the session shares (it
+# excludes other processes; a forked child does not inherit it), plus a thread lock within one.
+_spawn_fd = None
+_spawn_threads = threading.Lock()
 _reported = set()
 _requested = weakref.WeakKeyDictionary()
 # (socket type, port the student asked for) -> the real port, so that a program reaching its own
@@ -149,13 +157,53 @@ def _check_room(what):
             f"Resource temporarily unavailable (the grader allows at most {_max_processes} processes)")
 
 
+class _SpawnLock:
+    def __enter__(self):
+        _spawn_threads.acquire()
+        self.locked = False
+        if _spawn_fd is not None:
+            try:
+                fcntl.lockf(_spawn_fd, fcntl.LOCK_EX)
+                self.locked = True
+            except OSError:
+                pass  # the program closed the descriptor: the count is racy, not absent
+        return self
+
+    def __exit__(self, *exc_info):
+        # In a forked child this releases a lock it never held, which is harmless: the parent's
+        # lock is its own and ends with its __exit__.
+        if self.locked:
+            try:
+                fcntl.lockf(_spawn_fd, fcntl.LOCK_UN)
+            except OSError:
+                pass
+        _spawn_threads.release()
+
+
 def _guarded(what, real):
     def guarded(*args, **kwargs):
-        _check_room(what)
-        return real(*args, **kwargs)
+        if what == "system":
+            # system() returns only when the command ends: holding the lock that long would stop
+            # every other process of the session from starting one.
+            with _SpawnLock():
+                _check_room(what)
+            return real(*args, **kwargs)
+        with _SpawnLock():
+            _check_room(what)
+            # The new process is in /proc when this returns, so the next count sees it.
+            return real(*args, **kwargs)
     guarded.__name__ = getattr(real, "__name__", what)
     guarded.__doc__ = getattr(real, "__doc__", None)
     return guarded
+
+
+def _open_spawn_lock():
+    global _spawn_fd
+    try:
+        # An anonymous file: nothing on disk for the program to delete, closed on exec.
+        _spawn_fd = os.memfd_create("grader-spawn-lock")
+    except (AttributeError, OSError):
+        _spawn_fd = None
 
 
 def _patch_processes():
@@ -452,6 +500,32 @@ def _patch_sockets():
 # ---------------------------------------------------------------------------------------------
 # running the script
 
+def _explain(exc):
+    """Add to an uncaught error's message the grader limit behind it, so that a student does not
+    hunt for a bug in a program that only met the grader's walls."""
+    try:
+        if isinstance(exc, MemoryError):
+            mib = _limits.get("memory_bytes", 0) >> 20
+            said = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "out of memory"
+            exc.args = (f"{said} (the grader allows {mib} MiB of address space per process)",)
+        elif isinstance(exc, EOFError) and not _stdin_open:
+            exc.args = ((exc.args[0] if exc.args else "EOF")
+                        + " (standard input is empty: nobody types into a program the grader runs)",)
+        elif isinstance(exc, OSError) and exc.errno == errno.EFBIG and exc.strerror:
+            exc.strerror += f" (the grader allows files of up to {_limits.get('file_size', 0) >> 20} MiB)"
+        elif isinstance(exc, OSError) and exc.errno == errno.EMFILE and exc.strerror:
+            exc.strerror += f" (the grader allows {_limits.get('open_files', 0)} open files)"
+    except Exception:
+        pass
+    return exc
+
+
+def _thread_excepthook(args, _original=threading.excepthook):
+    if args.exc_value is not None:
+        _explain(args.exc_value)
+    _original(args)
+
+
 def _is_shim_frame(frame):
     filename = frame.f_code.co_filename
     return filename in (__file__, runpy.__file__, "<frozen runpy>")
@@ -474,20 +548,22 @@ def _run(script, args):
             # grader looks for the header to find the traceback.
             sys.stderr.write("Traceback (most recent call last):\n")
         # The hook prints the exception's own __traceback__, not the tb argument.
-        sys.excepthook(type(exc), exc.with_traceback(tb), tb)
+        sys.excepthook(type(exc), _explain(exc).with_traceback(tb), tb)
         sys.exit(1)
 
 
 def main():
-    global _events_fd, _redirect, _max_processes
+    global _events_fd, _redirect, _max_processes, _limits, _stdin_open
     if len(sys.argv) < 2:
         sys.exit("usage: boot.py SCRIPT [ARGS...] (started by grader.sandbox)")
     raw = os.environ.pop(_CONFIG_ENV, None)
     if raw is None:
         sys.exit(f"boot.py: {_CONFIG_ENV} is not set (started by grader.sandbox only)")
     config = json.loads(raw)
-    _apply_limits(config["limits"])
-    _max_processes = config["limits"]["processes"]
+    _limits = config["limits"]
+    _stdin_open = bool(config.get("stdin", True))
+    _apply_limits(_limits)
+    _max_processes = _limits["processes"]
     fd = config.get("events_fd")
     if fd is not None:
         try:
@@ -507,6 +583,8 @@ def main():
     site.setcopyright()
     site.sethelper()
     threading.stack_size(_THREAD_STACK)
+    threading.excepthook = _thread_excepthook
+    _open_spawn_lock()
     _patch_processes()
     _patch_sockets()
     _report("start", os.getpid())
