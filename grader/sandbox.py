@@ -94,6 +94,9 @@ _STDIN_PATIENCE = 2.0
 _DRAIN_GRACE = 0.2
 _TRACEBACK_FRAMES = 3
 _HEADER = "Traceback (most recent call last):"
+# The boot dumps the stacks of all threads on SIGRTMIN + this.
+_STACKS_SIGNAL = 3
+_STACKS_PATIENCE = 0.5
 
 
 @dataclass(frozen=True)
@@ -295,9 +298,14 @@ class Program:
         self.kill_reason: str | None = None
         self._stdin_lock = threading.Lock()
 
-        config = {"limits": asdict(limits), "redirect": list(redirect) if redirect else None, "stdin": stdin}
+        config = {"limits": asdict(limits), "redirect": list(redirect) if redirect else None, "stdin": stdin,
+                  "stacks_signal": _STACKS_SIGNAL}
         events_r, events_w = os.pipe()
         config["events_fd"] = events_w
+        self._stacks_r, stacks_w = os.pipe()
+        os.set_blocking(self._stacks_r, False)
+        config["stacks_fd"] = stacks_w
+        self._stacks_lock = threading.Lock()
         # Only what a program needs from a terminal: the teacher's environment may hold tokens and
         # passwords. GRADER_* variables pass, so that a test can mark what a grading starts.
         env = {k: v for k, v in os.environ.items()
@@ -322,12 +330,13 @@ class Program:
                 [sys.executable, "-S", str(BOOT), script, *args], cwd=workdir, env=env,
                 stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0,
-                pass_fds=(events_w,), start_new_session=True)
+                pass_fds=(events_w, stacks_w), start_new_session=True)
         except BaseException:
-            os.close(events_r)
-            os.close(events_w)
+            for fd in (events_r, events_w, self._stacks_r, stacks_w):
+                os.close(fd)
             raise
         os.close(events_w)  # only the child holds the write end, so its exit gives us EOF
+        os.close(stacks_w)
         self.pid = self._popen.pid
         self._has_stdin = stdin
         self._stdin_fd = self._popen.stdin.fileno() if stdin else None
@@ -525,6 +534,32 @@ class Program:
         with self._cond:
             return self._capture.text()
 
+    def where(self) -> str | None:
+        """Where the main thread of the running program is now, as 'server.py line 9: while not
+        ready:' (the innermost frame of the student's own files, with its source line); None if the
+        program has exited or does not answer within half a second. For a program that never binds:
+        it shows the loop, the input() or the wait it is stuck in."""
+        with self._stacks_lock:
+            if not self.alive():
+                return None
+            _drain(self._stacks_r)
+            try:
+                os.kill(self.pid, signal.SIGRTMIN + _STACKS_SIGNAL)
+            except OSError:
+                return None
+            dump = b""
+            deadline = time.monotonic() + _STACKS_PATIENCE
+            while True:
+                # The dump is written at once by the signal handler; a short silence ends it.
+                wait = deadline - time.monotonic() if not dump else 0.05
+                if wait <= 0 or not select.select([self._stacks_r], [], [], wait)[0]:
+                    break
+                chunk = _drain(self._stacks_r)
+                if not chunk:
+                    break
+                dump += chunk
+        return _main_thread_place(dump.decode("utf-8", "replace"), self.workdir)
+
     def traceback(self) -> str | None:
         """The program's last traceback, shortened; or why the grader killed it (a limit)."""
         if self.kill_reason:
@@ -613,6 +648,10 @@ class Program:
         except Exception:
             pass
         _remove_tree(self.workdir)
+        with self._stacks_lock:
+            if self._stacks_r is not None:
+                os.close(self._stacks_r)
+                self._stacks_r = None
         _live_programs.discard(self)
 
     def __enter__(self) -> "Program":
@@ -620,6 +659,40 @@ class Program:
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+def _drain(fd: int | None) -> bytes:
+    data = b""
+    while fd is not None and len(data) < _MAX_EVENT_LINE:
+        try:
+            chunk = os.read(fd, _READ_CHUNK)
+        except (BlockingIOError, OSError):
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _main_thread_place(dump: str, workdir: Path) -> str | None:
+    """From faulthandler's dump of all threads, the innermost frame of the main thread (the one that
+    runs the boot) that lies in the student's files."""
+    prefixes = tuple({str(workdir) + "/", os.path.realpath(workdir) + "/"})
+    for block in re.split(r"\n(?=(?:Current thread|Thread) 0x)", dump):
+        frames = re.findall(r'File "([^"]*)", line (\d+) in', block)
+        if not any(name == str(BOOT) for name, _ in frames):
+            continue
+        for name, line in frames:  # most recent call first
+            if name.startswith(prefixes):
+                rel = name[len(next(p for p in prefixes if name.startswith(p))):]
+                try:
+                    with open(name, encoding="utf-8", errors="replace") as f:
+                        source = next((text for i, text in enumerate(f, 1) if i == int(line)), "").strip()
+                except OSError:
+                    source = ""
+                return f"{rel} line {line}" + (f": {source}" if source else "")
+        return None
+    return None
 
 
 def _disk_excess(workdir: Path, limits: Limits) -> str | None:

@@ -709,6 +709,25 @@ def test_the_teachers_secrets_stay_out_of_the_environment(run, monkeypatch):
 
 
 @pytest.mark.timeout(20)
+def test_where_a_program_that_never_binds_is_stuck(run):
+    spinner = run("""
+        import threading
+        threading.Thread(target=threading.Event().wait, daemon=True).start()
+        ready = False
+        while not ready:
+            pass
+    """)
+    sleeper = run("import time\n\ndef wait():\n    time.sleep(300)\n\nwait()\n")
+    quitter = run("print('bye')\n")
+    assert spinner.wait_bound(0.3) is None
+    assert spinner.where() == "server.py line 5: while not ready:"
+    assert sleeper.where() == "server.py line 4: time.sleep(300)"
+    assert quitter.wait_exit(10) == 0
+    assert quitter.where() is None
+    assert sleeper.alive() and "Fatal" not in sleeper.output() + spinner.output()
+
+
+@pytest.mark.timeout(20)
 def test_reading_a_closed_stdin_says_that_nobody_types(run):
     program = run("port = int(input('Port: '))\n")
     assert program.wait_exit(10) == 1

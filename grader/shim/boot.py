@@ -26,11 +26,13 @@ self-contained, and keep other .py files out of its directory (it is sys.path[0]
 script directory replaces it).
 """
 import errno
+import faulthandler
 import fcntl
 import json
 import os
 import resource
 import runpy
+import signal
 import socket
 import sys
 import threading
@@ -564,6 +566,16 @@ def main():
     _stdin_open = bool(config.get("stdin", True))
     _apply_limits(_limits)
     _max_processes = _limits["processes"]
+    stacks_fd = config.get("stacks_fd")
+    if stacks_fd is not None:
+        try:
+            # The grader asks where a program that never binds is stuck: on this signal (a real-time
+            # one, which no student code uses), the stacks of all threads go to the grader's pipe.
+            os.set_inheritable(stacks_fd, False)
+            faulthandler.register(signal.SIGRTMIN + config.get("stacks_signal", 0), file=stacks_fd,
+                                  all_threads=True, chain=False)
+        except (OSError, ValueError, RuntimeError):
+            pass
     fd = config.get("events_fd")
     if fd is not None:
         try:
