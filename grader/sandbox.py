@@ -22,7 +22,7 @@ What a Program gets:
   empty stdin) gets the limit added to its message;
 - stdin from /dev/null (or a pipe), stdout and stderr merged into one bounded capture (head + tail);
   a program printing gigabytes costs its own CPU and little of the grader's (past the capture's size
-  the output is read 64 KiB at a time).
+  the output is read in chunks of up to 256 KiB).
 
 The limits are set in the child by the boot rather than by a preexec_fn: preexec_fn is documented as
 unsafe when the parent has threads (the grader runs reader threads and relays), and without it
@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import atexit
 import errno
+import fcntl
 import json
 import os
 import re
@@ -83,11 +84,13 @@ _KILL_PATIENCE = 3.0
 # How often the watchdog looks at the working copy's size: a program writing as fast as it can
 # overshoots the disk limit by what it writes in this time.
 _DISK_POLL = 0.25
-# Once more output has come than the capture keeps, the reader pauses this long between reads, so
-# that a program printing without pause hands over the pipe's 64 KiB at a time rather than a line at
-# a time (a read and a wake-up of the grader per line). The program blocks only beyond 64 KiB in
-# this time, i.e. 30 MB/s, more than a terminal takes.
+# Once more output has come than the capture keeps, the pipe is enlarged and the reader pauses this
+# long between reads, so that a program printing without pause hands its output over in large
+# chunks rather than a line at a time (a read and a wake-up of the grader per line). The program
+# would block only beyond _FLOOD_PIPE bytes per pause (128 MB/s), more than Python prints: its CPU
+# use, which no_busy_loop judges, stays what it would be at a terminal.
 _FLOOD_PAUSE = 0.002
+_FLOOD_PIPE = 256 << 10
 _STDIN_PATIENCE = 2.0
 # After the main process exits, how long we still wait for output and events in flight: a forked
 # child may hold the pipes open for longer, or for ever.
@@ -362,9 +365,10 @@ class Program:
 
     def _pump_output(self) -> None:
         stream = self._popen.stdout
+        chunk = _READ_CHUNK
         while True:
             try:
-                data = stream.read(_READ_CHUNK)
+                data = stream.read(chunk)
             except OSError:
                 data = b""
             with self._cond:
@@ -376,6 +380,12 @@ class Program:
                 self._cond.notify_all()
                 flooding = self._capture.total > self.limits.output_bytes
             if flooding:
+                if chunk < _FLOOD_PIPE:
+                    chunk = _FLOOD_PIPE
+                    try:
+                        fcntl.fcntl(stream.fileno(), fcntl.F_SETPIPE_SZ, _FLOOD_PIPE)
+                    except OSError:
+                        pass  # over the user's pipe allowance: smaller chunks, the program may block
                 self._stopping.wait(_FLOOD_PAUSE)
 
     def _pump_events(self, fd: int) -> None:
