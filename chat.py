@@ -1,37 +1,41 @@
 #!/usr/bin/env python3
 """A multi-user chat over TCP: server and client in one file, standard library only.
 
-Run `python chat.py server`, then `python chat.py client Alice` (see --help). The protocol
-is UTF-8 text lines (README.md has every line), so `nc` is a client too. The server runs
-one thread per client; the threads share a dict of users guarded by a lock.
-"""
+Run `python chat.py server`, then `python chat.py client Alice` (see --help). The protocol is
+UTF-8 text lines (README.md has every line), so `nc` is a client too. The server runs one
+thread per client; the threads share a dict of users guarded by a lock."""
 
 import argparse
 import os
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
 import unicodedata
 
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 5555
+DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 5555
 MAX_NAME = 32             # characters in a name
 MAX_LINE = 4096           # bytes in a line (without the newline); longer lines are refused
 RECV_SIZE = 65536         # big reads: under load one recv() brings many lines at once
 HANDSHAKE_TIMEOUT = 60.0  # seconds a new connection has to choose a valid name
-SEND_TIMEOUT = 1.0        # seconds a user may keep a send waiting before being dropped
+SEND_TIMEOUT = 5.0        # seconds a user's buffers may stay full before the user is dropped
+MAX_BACKLOG = 1 << 20     # bytes kept for a user whose buffers are full, before sends wait
+FLOOD_WAIT = 0.2          # seconds a send waits for a user over MAX_BACKLOG; then: dropped
+NO_WAIT = getattr(socket, "MSG_DONTWAIT", 0)  # a send that never waits (Windows: see serve())
 
 # Control characters (C0, DEL and C1) are removed from every message, so nobody can put
 # terminal escape sequences on other people's screens. A tab becomes a space.
 STRIP_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)])
 STRIP_CONTROLS[ord("\t")] = " "
+# Letters and marks that show as nothing or blank space: "Bob" + U+3164 must not pass for Bob.
+INVISIBLE = {*"\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0",
+             *map(chr, range(0xFE00, 0xFE10)), *map(chr, range(0xE0100, 0xE01F0))}
 
 users = {}                    # name_key(name) -> User, in the order they joined
 users_lock = threading.Lock()
 stopping = threading.Event()  # set when the server shuts down
+someone_behind = threading.Event()  # set when a user's buffers could not take everything
 
 
 def log(message):
@@ -49,32 +53,40 @@ class User:
         self.sock = sock
         self.address = f"{address[0]}:{address[1]}"
         self.name = self.key = None  # set when the name is accepted
-        # One send at a time, or lines could interleave (reentrant: see join()).
-        self.send_lock = threading.RLock()
+        self.send_lock = threading.RLock()  # one send at a time (reentrant: see join())
         self.gone = False  # no more sends: sending failed, or the socket is closed
+        self.backlog = bytearray()  # what the client's buffers could not take yet, in order
+        self.moved = time.monotonic()  # when bytes last went out to the client
 
-    def send(self, data, hang_up=False):
+    def send(self, data=b"", hang_up=False):
+        """Send what the client's buffers take now, keep the rest: a client that does not read
+        never holds the sender up. Only one over MAX_BACKLOG behind is waited for, FLOOD_WAIT
+        at most: a flood slows down to its readers' pace, and a non-reader is dropped."""
         with self.send_lock:
             if self.gone:
                 return
-            try:
-                deadline = time.monotonic() + SEND_TIMEOUT
-                while data:
-                    # send() gives up after SEND_TIMEOUT (SO_SNDTIMEO) if the client does not
-                    # read; the deadline stops one who reads a byte now and then.
-                    sent = self.sock.send(data)
-                    data = data[sent:]
-                    if data and time.monotonic() > deadline:
-                        raise TimeoutError("send timed out")
-            except OSError as error:  # BlockingIOError when SO_SNDTIMEO expires
-                stuck = isinstance(error, (TimeoutError, BlockingIOError))
-                reason = "not reading (send timed out)" if stuck else error.strerror or error
+            self.backlog += data
+            reason, deadline = None, time.monotonic() + FLOOD_WAIT
+            while self.backlog and not reason:
+                try:
+                    del self.backlog[:self.sock.send(self.backlog, NO_WAIT)]  # what went out
+                    self.moved = time.monotonic()
+                except (BlockingIOError, TimeoutError):  # its buffers are full
+                    now = time.monotonic()
+                    if len(self.backlog) > MAX_BACKLOG and now < deadline:
+                        time.sleep(0.005)  # far behind: give it a moment to read
+                    elif len(self.backlog) > MAX_BACKLOG or now - self.moved > SEND_TIMEOUT:
+                        reason = f"not reading ({len(self.backlog)} bytes waiting)"
+                    else:
+                        someone_behind.set()  # the flusher thread tries again soon
+                        break
+                except OSError as error:
+                    reason = error.strerror or error
+            if reason:
                 log(f"{self.name or self.address} dropped: {reason}")
-                hang_up = True
-            if hang_up:
+            if reason or hang_up:
                 self.gone = True
-                # shutdown(), not close(): it wakes the user's own thread up from recv()
-                # with end-of-file, and that thread cleans up.
+                # shutdown(), not close(): the user's own thread wakes up and cleans up.
                 try:
                     self.sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
@@ -101,16 +113,15 @@ def name_problem(name):
     if name[0] in "@/":
         return "a name cannot start with @ or /"
     # Z* and C* are spaces, control and invisible characters; U+FFFD was bad UTF-8.
-    if any(ch.isspace() or ch == "\ufffd" or unicodedata.category(ch)[0] in "ZC"
-           for ch in name):
+    if any(ch.isspace() or ch == "\ufffd" or ch in INVISIBLE
+           or unicodedata.category(ch)[0] in "ZC" for ch in name):
         return "a name cannot contain spaces, control or invisible characters"
     return None
 
 
 def read_lines(user):
-    """Yield, for every recv(), the list of complete lines it brought in (as text)."""
-    # A line longer than MAX_LINE is refused and skipped up to its end, so a client that
-    # never sends a newline cannot make the server buffer without limit.
+    """Yield, for every recv(), the list of complete lines it brought in (as text). A line
+    over MAX_LINE is refused and skipped up to its end: an endless line is never buffered."""
     too_long = f"* error: line too long (over {MAX_LINE} bytes), ignored\n".encode()
     pending = b""      # the start of a line whose end has not arrived yet
     skipping = False   # inside a refused line: drop everything up to its newline
@@ -124,16 +135,14 @@ def read_lines(user):
             _, newline, data = data.partition(b"\n")
             skipping = not newline
         *lines, pending = (pending + data).split(b"\n")
-        good = []
         for line in lines:
             if len(line) > MAX_LINE:
                 user.send(too_long)
-            else:
-                good.append(line.decode("utf-8", "replace"))  # bad UTF-8 becomes U+FFFD
+        good = [line.decode("utf-8", "replace")  # bad UTF-8 becomes U+FFFD
+                for line in lines if len(line) <= MAX_LINE]
         if len(pending) > MAX_LINE:
             user.send(too_long)
-            pending = b""
-            skipping = True
+            pending, skipping = b"", True
         yield good
 
 
@@ -204,7 +213,7 @@ def handle_lines(user, lines):
                 target = users.get(name_key(target_name))
             if not message.strip():
                 user.send(b"* error: a private message is @NAME text\n")
-            elif target is None:
+            elif target is None or target.gone:
                 user.send(f"* error: no user named {target_name}\n".encode())
             else:
                 target.send(f"{user.name} (private): {message.strip()}\n".encode())
@@ -229,17 +238,13 @@ def leave(user):
 
 
 def handle_client(sock, address):
-    # Runs in the client's own thread, so a client that never sends its name keeps
-    # only this thread waiting, never the accept loop.
+    # The client's own thread: one that never sends its name holds up this thread only.
     user = User(sock, address)
     try:
         batches = read_lines(user)
-        lines = handshake(user, batches)
-        if lines is None or not handle_lines(user, lines):
-            return
-        for lines in batches:
-            if not handle_lines(user, lines):
-                break
+        lines = handshake(user, batches)  # None: gone before choosing a name
+        while lines is not None and handle_lines(user, lines):  # False: /quit
+            lines = next(batches, None)  # None: the client closed the connection
     except TimeoutError:  # only possible in the handshake: chatting users have no timeout
         log(f"{user.address} sent no valid name in {HANDSHAKE_TIMEOUT:g} s")
         user.send(b"* error: no valid name in time, bye\n")
@@ -247,6 +252,17 @@ def handle_client(sock, address):
         log(f"{user.name or user.address}: {error.strerror or error}")
     finally:
         leave(user)
+
+
+def flush_backlogs():
+    # Tries the backlogs again (see User.send): the end of a burst arrives, non-readers go.
+    while someone_behind.wait():
+        time.sleep(0.05)  # let them read a little
+        someone_behind.clear()
+        with users_lock:
+            waiting = [user for user in users.values() if user.backlog]
+        for user in waiting:
+            user.send()  # sets someone_behind again if still behind
 
 
 def serve(listener):
@@ -260,13 +276,9 @@ def serve(listener):
             time.sleep(0.1)  # e.g. out of file descriptors: wait rather than spin
             continue
         try:
-            # Each line should leave at once, not wait for the next one (Nagle's algorithm).
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            # SO_SNDTIMEO limits only sends (settimeout() would wake every idle recv() up).
-            # Windows wants milliseconds, the others a struct timeval.
-            timeout = (struct.pack("I", int(SEND_TIMEOUT * 1000)) if sys.platform == "win32"
-                       else struct.pack("ll", int(SEND_TIMEOUT), int(SEND_TIMEOUT % 1 * 1e6)))
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeout)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle: lines go now
+            if not NO_WAIT:  # Windows has no MSG_DONTWAIT: there a send waits 10 ms at most
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, 10)  # ms
             threading.Thread(target=handle_client, args=(sock, address), daemon=True).start()
         except (OSError, RuntimeError) as error:  # RuntimeError: can't start new thread
             log(f"cannot serve {address[0]}:{address[1]}: {error}")
@@ -284,6 +296,7 @@ def run_server(host, port):
         listener.settimeout(1.0)  # on Windows, Ctrl-C cannot interrupt a blocking accept()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops cleanly too
     log("listening on %s:%d" % listener.getsockname()[:2])
+    threading.Thread(target=flush_backlogs, daemon=True).start()
     try:
         serve(listener)
     except KeyboardInterrupt:
@@ -337,8 +350,7 @@ def run_client(name, host, port):
     receiver = threading.Thread(target=receive, daemon=True)
     receiver.start()
     try:
-        # The first line is the name. If the server refuses it, it says why, and the next
-        # line the user types is the next try.
+        # The name goes first; if the server refuses it, the next line typed is the next try.
         sock.sendall(f"{name}\n".encode())
         while True:
             text = input(prompt)

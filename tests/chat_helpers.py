@@ -5,6 +5,7 @@ read the real port from its first log line. Set CHAT_PYTHON to run the server an
 programs with another interpreter (e.g. Python 3.10).
 """
 
+import fcntl
 import os
 import re
 import signal
@@ -12,6 +13,7 @@ import socket
 import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 
@@ -119,6 +121,28 @@ class ChatServer:
                     return int(line.split()[1])
         raise KeyError(field)
 
+    def open_files(self):
+        return len(os.listdir(f"/proc/{self.pid}/fd"))
+
+    def send_queue(self, peer):
+        """Bytes the kernel holds for `peer` on the server's side of its connection (sent
+        but not yet acknowledged, or not yet sent), from /proc/net/tcp."""
+        local, remote = f"0100007F:{self.port:04X}", f"0100007F:{peer.local_port:04X}"
+        with open("/proc/net/tcp") as table:
+            for row in table.readlines()[1:]:
+                fields = row.split()
+                if fields[1] == local and fields[2] == remote:
+                    return int(fields[4].split(":")[0], 16)
+        raise KeyError(f"no connection from {local} to {remote}")
+
+    def wait_for_status(self, condition, timeout=10.0):
+        """Wait until condition(self) is true, e.g. until the server's threads have ended
+        (/proc has no event to wait on: this polls)."""
+        deadline = time.monotonic() + timeout
+        while not condition(self):
+            assert time.monotonic() < deadline, f"waited in vain for {condition}"
+            time.sleep(0.02)
+
     def cpu_seconds(self):
         with open(f"/proc/{self.pid}/stat") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
@@ -136,6 +160,14 @@ class Peer:
         self.buffer = b""
         self.name = name
         self.welcome = self.join(name) if name else None
+
+    @property
+    def local_port(self):
+        return self.sock.getsockname()[1]
+
+    def unread(self):
+        """Bytes that arrived and wait in this socket's receive buffer (FIONREAD)."""
+        return struct.unpack("i", fcntl.ioctl(self.sock, termios.FIONREAD, b"\0" * 4))[0]
 
     def send(self, data):
         self.sock.sendall(data if isinstance(data, bytes) else data.encode())

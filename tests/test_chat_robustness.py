@@ -1,6 +1,7 @@
 """chat.py against bad input and bad clients: the server stays up, the others keep chatting."""
 
 import os
+import re
 import socket
 import sys
 import threading
@@ -222,6 +223,60 @@ def test_a_client_that_stops_reading_is_dropped_and_does_not_stall_the_others(se
     sender.join(10)
     assert left_at is not None, "Zed was never dropped"
     gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
-    assert max(gaps) < 2.5, f"Bob waited {max(gaps):.2f} s for a line"
-    server.log.wait_for("Zed dropped: not reading (send timed out)")
+    # One wait of FLOOD_WAIT (0.2 s) at most, when Zed falls MAX_BACKLOG behind; a server
+    # whose sends wait for Zed until a send timeout (1 s) fails here.
+    assert max(gaps) < 0.8, f"Bob waited {max(gaps):.2f} s for a line"
+    server.log.wait_for(lambda line: re.search(r" Zed dropped: not reading \(\d+ bytes waiting\)$", line))
     print(f"Zed dropped after {left_at} lines; Bob's longest wait {max(gaps):.3f} s")
+
+
+@pytest.mark.timeout(60)
+def test_while_a_non_readers_buffers_are_full_the_others_chat_without_waiting():
+    """Zed never reads. Alice sends bursts of 50 lines, each one only after Bob got the last,
+    until the server holds bytes for Zed that his buffers could not take; 20 more bursts then
+    reach Bob without waiting for Zed. When Zed reads again he gets every line in order,
+    without anyone sending another line."""
+    # Zed may lag a minute and 64 MiB here, so a server whose sends wait for him (until a
+    # send timeout) stalls for a minute instead of a second: no fine timing is needed.
+    chat = ChatServer(SEND_TIMEOUT=60.0, MAX_BACKLOG=64 << 20)
+    clients = []
+    try:
+        alice = Peer(chat.port, "Alice")
+        zed = Peer(chat.port, "Zed", rcvbuf=4096)  # joins before Bob: the server sends to
+        bob = Peer(chat.port, "Bob")               # Zed first, so Bob's lines come after
+        clients += [alice, zed, bob]
+        assert [alice.line(), alice.line()] == ["* Zed joined the chat", "* Bob joined the chat"]
+        text = "z" * 1000
+        sent = ["* Bob joined the chat"]  # every line Zed should get, in order
+
+        def burst(k):
+            lines = [f"Alice: {k}.{n} {text}" for n in range(50)]
+            alice.send("".join(line[len("Alice: "):] + "\n" for line in lines))
+            for line in lines:
+                assert bob.line() == line
+            sent.extend(lines)
+
+        def held_by_the_server():  # what neither Zed's buffers nor the server's kernel hold
+            in_kernel = chat.send_queue(zed) + zed.unread()
+            return sum(len(line) + 1 for line in sent) - in_kernel
+
+        bursts = 0
+        while held_by_the_server() <= 0:
+            assert bursts < 400, "Zed's buffers never filled up"
+            burst(bursts)
+            bursts += 1
+        started = time.monotonic()
+        for k in range(bursts, bursts + 20):
+            burst(k)
+        elapsed = time.monotonic() - started
+        assert held_by_the_server() > 0
+        assert elapsed < 20 * 0.5, f"20 bursts took Bob {elapsed:.2f} s"
+        print(f"Zed's buffers full after {bursts} bursts; 20 more reached Bob in {elapsed:.3f} s")
+        assert not [line for line in chat.log.lines if "dropped" in line]
+        for line in sent:  # the backlog reaches Zed, the end of it too, and in order
+            assert zed.line(timeout=10) == line
+        assert alice.barrier() == []
+    finally:
+        for client in clients:
+            client.close()
+        chat.stop()
