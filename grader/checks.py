@@ -174,7 +174,8 @@ class MainGroup(Group):
             v["server_starts"] = fail(Msg("starts.connect", error=e.strerror or e, crash=self.crash_note(server)))
             return
         if server.program.wait_exit(h.left(0.15)) is not None:
-            v["server_starts"] = fail(Msg("starts.stopped", why=server.why_down()))
+            why = server.why_down()
+            v["server_starts"] = fail(why if why.key == "down.exited0" else Msg("starts.stopped", why=why))
             return
         v["server_starts"] = ok(Msg("starts.ok", transport=server.kind.upper()))
 

@@ -34,6 +34,7 @@ class Dialect:
     leave: str | None = None            # what the client sends before closing; None: it just closes
     private_format: str = "@{to} {text}"
     private_found: bool = False         # the syntax was found in the server's code
+    port: int | None = None             # the port the chat is on, as the code asks for it (several listen)
     learned_from: Msg = field(default_factory=lambda: Msg("dialect.from_code"))
     notes: list[Msg] = field(default_factory=list)
 
@@ -144,12 +145,12 @@ def from_source(sub: Submission) -> Dialect:
 
 # -- what the client does ---------------------------------------------------------------------
 
-def learn(sub: Submission, port: int, kind: str, timeout: float = 6.0) -> Dialect:
+def learn(sub: Submission, port: int, kind: str, timeout: float = 6.0, guess: Dialect | None = None) -> Dialect:
     """Run the student's client against `server` through a recording relay and read its dialect.
 
     Falls back to from_source() for whatever the client does not show (it crashes, is a GUI, ...).
     """
-    guess = from_source(sub)
+    guess = guess or from_source(sub)
     guess.transport = kind
     relay = Relay(("127.0.0.1", port), kind)
     args = [a.format(name=LEARN_NAME) for a in sub.client.args]
@@ -184,7 +185,7 @@ def _observe(sub: Submission, guess: Dialect, relay: Relay, client: "sandbox.Pro
         guess.notes.append(Msg("note.client_silent"))
         return guess
 
-    dialect = Dialect(transport=guess.transport, private_format=guess.private_format,
+    dialect = Dialect(transport=guess.transport, port=guess.port, private_format=guess.private_format,
                       private_found=guess.private_found, learned_from=Msg("dialect.from_client"))
     first_c2s = next((i for i, e in enumerate(events) if e.kind == "c2s"), len(events))
     dialect.greets = any(e.kind == "s2c" for e in events[:first_c2s])

@@ -1,6 +1,7 @@
 """Grade one submission: load it, read its code, learn its dialect, run the checks, score."""
 from __future__ import annotations
 
+import re
 import sys
 import time
 from dataclasses import dataclass, field
@@ -8,7 +9,7 @@ from dataclasses import dataclass, field
 from . import dialect as dialects
 from . import sandbox, static
 from .checks import BY_ID, CHECKS, run_groups
-from .harness import Harness, ServerDown
+from .harness import Harness, Server, ServerDown
 from .messages import Msg, render
 from .rubric import Rubric
 from .submission import Submission, load
@@ -104,7 +105,10 @@ def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool
                 guess.transport, False, guess)
     h = Harness(sub, seconds)
     try:
-        h.dialect = _learn(h, guess)
+        try:
+            h.dialect = _learn(h, guess)
+        except ServerDown as e:  # no use starting it five more times
+            return {"server_starts": fail(e.msg)}, guess.transport, False, guess
         verdicts, two_user = run_groups(h, seed=sub.label)
         return verdicts, h.transport or guess.transport, two_user, h.dialect
     finally:
@@ -112,22 +116,49 @@ def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool
 
 
 def _learn(h: Harness, guess: dialects.Dialect) -> dialects.Dialect:
+    """The dialect, learned on a server of its own; raises ServerDown if the server does not start."""
     sub = h.sub
+    problem = sandbox.compile_error(sub.root, sub.client.script) if sub.client else None
     if sub.client is None:
         guess.notes.append(Msg("note.no_client"))
-        return guess
-    problem = sandbox.compile_error(sub.root, sub.client.script)
-    if problem:
+    elif problem:
         guess.notes.append(Msg("note.client_no_compile", problem=problem))
-        return guess
+    server = h.start_server()
     try:
-        server = h.start_server()
-    except ServerDown:
-        return guess  # the main checks start their own server and report why it fails
-    try:
-        return dialects.learn(sub, server.port, server.kind, timeout=h.left(6.0))
+        server = _chat_port(h, server, guess)
+        if sub.client is None or problem:
+            return guess
+        return dialects.learn(sub, server.port, server.kind, timeout=h.left(6.0), guess=guess)
     finally:
         server.program.stop()
+
+
+def _chat_port(h: Harness, server: Server, guess: dialects.Dialect) -> Server:
+    """The port the chat is on, when the server opens several: the one the student's client names,
+    or else the one where a message from one scripted user reaches another. Sets guess.port."""
+    ports = h.listening(server)
+    if len(ports) < 2:
+        return server
+    requested = {p.port: b.requested[1] for p in ports for b in server.program.bindings if b.port == p.port}
+    named = [p for p in ports if re.search(rf"\b{requested[p.port]}\b", h.sub.client_source)]
+    chosen = named[0] if len(named) == 1 else None
+    h.dialect = guess
+    for candidate in ([] if chosen else ports):
+        try:
+            alice, bob = h.join(candidate, "Alice"), h.join(candidate, "Bob")
+        except OSError:
+            continue
+        token, mark = "T" + str(candidate.port), bob.mark()
+        h.say(alice, f"which {token}")
+        found = bob.wait_token(token, h.left(1.0), mark)
+        alice.close(), bob.close()
+        if found:
+            chosen = candidate
+            break
+    shown = ", ".join(str(requested[p.port]) for p in ports)
+    guess.port = requested[(chosen or ports[0]).port]
+    guess.notes.append(Msg("note.ports" if chosen else "note.ports_unknown", ports=shown, port=guess.port))
+    return chosen or ports[0]
 
 
 def _settle_dependencies(verdicts: dict[str, Verdict]) -> None:

@@ -40,9 +40,15 @@ class Server:
 
     def why_down(self) -> Msg:
         code = self.program.returncode
+        limit = self.program.limit_hit
+        if limit:
+            kind, value = limit
+            return Msg(f"down.limit.{kind}", limit=value if kind == "disk_files" else f"{value >> 20} MiB")
         tb = self.program.traceback()
         if tb:
             return Msg("down.crashed", traceback=tb)
+        if code == 0:
+            return Msg("down.exited0")
         if code is not None:
             return Msg("down.exited", code=code)
         return Msg("down.stuck")
@@ -73,10 +79,23 @@ class Harness:
         binding = program.wait_bound(self.left(START_TIMEOUT))
         if binding is None:
             if program.alive():
-                raise ServerDown(Msg("down.no_socket", seconds=f"{START_TIMEOUT:g}"))
+                where = program.where()
+                raise ServerDown(Msg("down.no_socket", seconds=f"{START_TIMEOUT:g}",
+                                     where=Msg("down.where", where=where) if where else Msg("empty")))
             raise ServerDown(Server(program, 0, "tcp").why_down())
+        wanted = self.dialect.port
+        if wanted is not None and binding.requested[1] != wanted:
+            # A server with several ports: the chat is on the one learned before, which may come later.
+            if program.wait_events(lambda ev: any(e[0] in ("listen", "bind") and e[-1] == str(wanted) for e in ev),
+                                   self.left(START_TIMEOUT)):
+                binding = next((b for b in program.bindings if b.requested[1] == wanted), binding)
         self.transport = binding.kind
         return Server(program, binding.port, binding.kind)
+
+    def listening(self, server: Server) -> list[Server]:
+        """Every port of the server's kind it has opened, once it has settled after starting."""
+        self.settle(server)
+        return [Server(server.program, b.port, b.kind) for b in server.program.bindings if b.kind == server.kind]
 
     # -- users --------------------------------------------------------------------------------
     def connect(self, server: Server, name: str, read: bool = True, small_buffer: bool = False) -> Peer:
