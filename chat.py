@@ -1,9 +1,8 @@
 #!/usr/bin/env python3
 """A multi-user chat over TCP: server and client in one file, standard library only.
 
-Run `python chat.py server`, then `python chat.py client Alice` (see --help). The protocol is
-UTF-8 text lines (README.md has every line), so `nc` is a client too. The server runs one
-thread per client; the threads share a dict of users guarded by a lock."""
+Run `python chat.py server`, then `python chat.py client Alice` (see --help); `nc` works too, as
+the protocol is UTF-8 lines (README.md). One thread per client; they share a dict behind a lock."""
 
 import argparse
 import os
@@ -86,8 +85,7 @@ class User:
                 log(f"{self.name or self.address} dropped: {reason}")
             if reason or hang_up:
                 self.gone = True
-                # shutdown(), not close(): the user's own thread wakes up and cleans up.
-                try:
+                try:  # shutdown(), not close(): the user's own thread wakes up, cleans up
                     self.sock.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
@@ -128,7 +126,9 @@ def read_lines(user):
     while True:
         data = user.sock.recv(RECV_SIZE)
         if not data:   # the client closed (or half-closed) the connection: it is gone
-            if pending and not skipping:
+            with user.send_lock:  # a send that met a reset before us has set user.gone
+                cut_off = user.gone  # a reset, or we hung up: the last line is not whole
+            if pending and not skipping and not cut_off:
                 yield [pending.decode("utf-8", "replace")]
             return
         if skipping:  # drop the rest of a refused line
@@ -295,8 +295,8 @@ def run_server(host, port):
     if sys.platform == "win32":
         listener.settimeout(1.0)  # on Windows, Ctrl-C cannot interrupt a blocking accept()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops cleanly too
-    log("listening on %s:%d" % listener.getsockname()[:2])
     threading.Thread(target=flush_backlogs, daemon=True).start()
+    log("listening on %s:%d" % listener.getsockname()[:2])
     try:
         serve(listener)
     except KeyboardInterrupt:

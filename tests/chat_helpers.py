@@ -124,16 +124,21 @@ class ChatServer:
     def open_files(self):
         return len(os.listdir(f"/proc/{self.pid}/fd"))
 
-    def send_queue(self, peer):
-        """Bytes the kernel holds for `peer` on the server's side of its connection (sent
-        but not yet acknowledged, or not yet sent), from /proc/net/tcp."""
+    def queues(self, peer):
+        """(send queue, receive queue) of the server's side of its connection to `peer`, from
+        /proc/net/tcp: bytes for the peer that the kernel holds (not sent or not acknowledged
+        yet), and bytes from the peer that the server has not read yet."""
         local, remote = f"0100007F:{self.port:04X}", f"0100007F:{peer.local_port:04X}"
         with open("/proc/net/tcp") as table:
             for row in table.readlines()[1:]:
                 fields = row.split()
                 if fields[1] == local and fields[2] == remote:
-                    return int(fields[4].split(":")[0], 16)
+                    send_queue, receive_queue = fields[4].split(":")
+                    return int(send_queue, 16), int(receive_queue, 16)
         raise KeyError(f"no connection from {local} to {remote}")
+
+    def send_queue(self, peer):
+        return self.queues(peer)[0]
 
     def wait_for_status(self, condition, timeout=10.0):
         """Wait until condition(self) is true, e.g. until the server's threads have ended
@@ -157,6 +162,9 @@ class Peer:
         if rcvbuf:  # must be set before connecting to limit the TCP window
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.connect((HOST, port))
+        # A line goes at once: with Nagle's algorithm a short line after a long burst would
+        # wait for the server's delayed acknowledgement (40 ms).
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buffer = b""
         self.name = name
         self.welcome = self.join(name) if name else None
