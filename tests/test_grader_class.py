@@ -1,0 +1,262 @@
+"""A teacher's day (issue 4): a class folder with one entry per student — every example submission, every
+report fixture and every hostile submission, symlinked side by side — graded in one command,
+
+    python -m grader CLASSDIR -j 2 --format json --csv grades.csv
+
+and every row compared with its entry's expected.json, and grades.csv with the gradebook that the
+expected.json files and assignments/rubric.toml imply. Then determinism (issue 5): the class is graded
+twice more, both runs side by side (four gradings at once), and every verdict must be the same in all
+three runs; and a subset graded with -j 1 must get the verdicts it got with -j 2. About 4.5 minutes on
+two cores: 110 s for the first run, 115 s for the two others, 35 s for the subset.
+
+An expected.json holds the verdict each check must get, or {"error": "<part of the message>"} for an
+entry that cannot be graded at all (a report without code). KNOWN_GRADER_BUGS lists the verdicts the
+grader is known to get wrong today; each is tolerated only while the grader still gets it wrong.
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from grader.checks import CHECKS
+from grader.grade import TIME_LIMIT
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    from grader.rubric import _parse_flat_toml as _parse
+
+    class tomllib:  # noqa: N801 - stands in for the module
+        loads = staticmethod(_parse)
+
+ROOT = Path(__file__).resolve().parent.parent
+SETS = ("examples", "reports", "hostile")   # hostile: if present
+ENTRIES = sorted((p.parent for s in SETS for p in (ROOT / "assignments" / s).glob("*/expected.json")),
+                 key=lambda p: p.name)
+IDS = [c.id for c in CHECKS]
+REPORT_SUFFIXES = (".md", ".txt", ".ipynb")
+# Graded again with -j 1: the checks that measure time and load (busy loop, a full two-user chat, a
+# deadlock, a slow reader), a notebook, a UDP chat and a report that cannot be graded; about 40 s.
+SUBSET = ("busy_loop_nick", "two_slot_limit", "deadlock_hangs", "notebook_writefile", "udp_one_program",
+          "syntax_error_quotes", "no_code")
+# (entry, check) -> the wrong verdict the grader gives today; see assignments/reports/README.md.
+KNOWN_GRADER_BUGS = {
+    # Nobody can chat on a deadlocked server, silent client or not; the grader blames the silent client.
+    ("deadlock_hangs", "silent_client"): "fail",
+}
+
+
+def expected(entry: Path) -> dict:
+    return json.loads((entry / "expected.json").read_text(encoding="utf-8"))
+
+
+def rubric() -> dict:
+    return tomllib.loads((ROOT / "assignments" / "rubric.toml").read_text(encoding="utf-8"))
+
+
+@dataclass
+class Run:
+    rows: dict          # id -> row of --format json
+    seconds: float
+    csv: list | None    # grades.csv, parsed, when it was asked for
+
+
+def start(folder: Path, cwd: Path, jobs: int, csv_name: str | None = None) -> subprocess.Popen:
+    command = [sys.executable, "-m", "grader", str(folder), "-j", str(jobs), "--format", "json"]
+    if csv_name:
+        command += ["--csv", csv_name]
+    return subprocess.Popen(command, cwd=cwd, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+
+
+def finish(proc: subprocess.Popen, started: float, cwd: Path, csv_name: str | None = None) -> Run:
+    try:
+        out, err = proc.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise
+    seconds = time.monotonic() - started
+    assert proc.returncode == 0, err[-3000:]
+    rows = json.loads(out)
+    table = None
+    if csv_name:
+        with open(cwd / csv_name, newline="", encoding="utf-8") as f:
+            table = list(csv.reader(f))
+    print(f"\ngraded {len(rows)} entries with -j {proc.args[5]} in {seconds:.0f} s")
+    return Run({row["id"]: row for row in rows}, seconds, table)
+
+
+def grade_class(folder: Path, cwd: Path, jobs: int, csv_name: str | None = None) -> Run:
+    started = time.monotonic()
+    return finish(start(folder, cwd, jobs, csv_name), started, cwd, csv_name)
+
+
+def verdicts(row: dict) -> dict:
+    """What must not change between runs: each check's status, or the error that stopped the grading."""
+    if row.get("error"):
+        return {"error": row["error"]}
+    return {c["id"]: c["status"] for c in row["checks"]}
+
+
+def explain(row: dict) -> str:
+    return row.get("error") or "\n".join(f"{c['id']}: {c['status']} {c['message']}" for c in row["checks"])
+
+
+@pytest.fixture(scope="module")
+def classdir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("class") / "submissions"
+    folder.mkdir()
+    for entry in ENTRIES:
+        (folder / entry.name).symlink_to(entry, target_is_directory=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def first(classdir, tmp_path_factory) -> Run:
+    return grade_class(classdir, tmp_path_factory.mktemp("teacher"), jobs=2, csv_name="grades.csv")
+
+
+@pytest.fixture(scope="module")
+def again(classdir, tmp_path_factory) -> list[Run]:
+    """Two more gradings of the class, side by side: four gradings at once on the machine, as `-j 4` would
+    run them, and half the wall time of one after the other."""
+    started = time.monotonic()
+    cwds = [tmp_path_factory.mktemp("again") for _ in range(2)]
+    procs = [start(classdir, cwd, jobs=2) for cwd in cwds]
+    try:
+        return [finish(proc, started, cwd) for proc, cwd in zip(procs, cwds)]
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.communicate()
+
+
+def test_the_class_is_big_and_mixed():
+    names = [e.name for e in ENTRIES]
+    assert len(names) >= 12 and len(set(names)) == len(names), names
+    files = {e.name: [p for p in e.iterdir() if p.name != "expected.json"] for e in ENTRIES}
+    reports = [n for n, fs in files.items() if len(fs) == 1 and fs[0].suffix.lower() in REPORT_SUFFIXES]
+    folders = [n for n, fs in files.items() if sum(p.suffix == ".py" for p in fs) >= 2]
+    singles = [n for n, fs in files.items() if len(fs) == 1 and fs[0].suffix == ".py"]
+    assert len(reports) >= 8 and folders and singles, files
+    assert {".md", ".txt", ".ipynb"} <= {files[n][0].suffix.lower() for n in reports}
+    # one that hangs (a deadlock; with the hostile set also an endless loop before bind) and two that do
+    # not compile (a report and a folder), and one that cannot be graded at all
+    assert {"deadlock_hangs", "syntax_error_quotes", "syntax_error_server", "no_code"} <= set(names)
+
+
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda p: p.name)
+def test_every_row_is_graded_as_expected(first, entry):
+    want = expected(entry)
+    row = first.rows[entry.name]
+    if "error" in want:
+        assert row.get("error") and want["error"] in row["error"], explain(row)
+        assert row["score"] == 0 and row["checks"] == []
+        return
+    assert not row.get("error"), row.get("error")
+    got = verdicts(row)
+    for (name, check), wrong in KNOWN_GRADER_BUGS.items():
+        if name == entry.name:
+            assert got[check] == wrong, (f"the grader now gives {entry.name}/{check} the verdict "
+                                         f"{got[check]!r}: remove it from KNOWN_GRADER_BUGS")
+            got[check] = want["checks"][check]
+    assert got == want["checks"], explain(row)
+    assert row["transport"] == want["transport"]
+    assert row["score"] == want["score"], explain(row)
+    # a hanging or broken submission costs its own time limit, never more
+    assert row["seconds"] < TIME_LIMIT
+
+
+@pytest.mark.timeout(900)
+def test_the_gradebook_is_the_one_the_rubric_implies(first):
+    table = rubric()
+    points, scoring = table["points"], table.get("scoring", {})
+    share = {"pass": 1.0, "partial": float(scoring.get("partial_share", 0.5))}
+    max_score = float(sum(points.values()))
+    header, *lines = first.csv
+    assert header == ["id", "score", "max_score", *IDS, "error"]
+    assert [line[0] for line in lines] == [e.name for e in ENTRIES]   # sorted, one line per student
+    for entry, line in zip(ENTRIES, lines):
+        want, got = expected(entry), dict(zip(header, line))
+        assert float(got["max_score"]) == max_score, line
+        if "error" in want:
+            assert float(got["score"]) == 0 and want["error"] in got["error"], line
+            assert all(got[cid] == "" for cid in IDS), line
+            continue
+        assert float(got["score"]) == want["score"] and got["error"] == "", line
+        assert got["transport"] == want["transport"], line
+        for cid in IDS:
+            if cid == "transport":
+                continue
+            status = want["checks"][cid]
+            if (entry.name, cid) in KNOWN_GRADER_BUGS:
+                status = KNOWN_GRADER_BUGS[entry.name, cid]
+            assert float(got[cid]) == float(points.get(cid, 0)) * share.get(status, 0.0), (entry.name, cid, line)
+
+
+@pytest.mark.timeout(900)
+def test_the_verdicts_are_the_same_in_three_runs(first, again):
+    for run in again:
+        changed = {name: (verdicts(row), verdicts(run.rows[name])) for name, row in first.rows.items()
+                   if verdicts(row) != verdicts(run.rows[name])}
+        assert not changed, changed
+
+
+@pytest.mark.timeout(300)
+def test_one_job_at_a_time_gives_the_verdicts_of_two(first, tmp_path):
+    subset = tmp_path / "subset"
+    subset.mkdir()
+    for name in SUBSET:
+        (subset / name).symlink_to(next(e for e in ENTRIES if e.name == name), target_is_directory=True)
+    alone = grade_class(subset, tmp_path, jobs=1)
+    assert set(alone.rows) == set(SUBSET)
+    for name, row in alone.rows.items():
+        assert verdicts(row) == verdicts(first.rows[name]), (name, explain(row))
+
+
+@pytest.mark.timeout(60)
+def test_gradescope_format_is_results_json(tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "grader", str(ROOT / "assignments" / "examples" / "two_slot_limit"),
+                           "--format", "gradescope"], cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(ROOT)),
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=50)
+    assert proc.returncode == 0, proc.stderr
+    results = json.loads(proc.stdout)
+    want = expected(ROOT / "assignments" / "examples" / "two_slot_limit")
+    assert results["score"] == want["score"]
+    assert isinstance(results["execution_time"], (int, float)) and 0 < results["execution_time"] < TIME_LIMIT
+    assert isinstance(results["output"], str) and results["output"]
+    assert len(results["tests"]) == len(IDS)
+    for test, cid in zip(results["tests"], IDS):
+        assert {"name", "score", "max_score", "status", "output"} <= set(test), test
+        assert test["name"].startswith(cid)
+        assert test["status"] == ("passed" if want["checks"][cid] == "pass" else "failed"), test
+        assert isinstance(test["score"], (int, float)) and isinstance(test["max_score"], (int, float))
+        assert 0 <= test["score"] <= test["max_score"] or test["max_score"] == 0
+        assert isinstance(test["output"], str)
+        if want["checks"][cid] != "pass":
+            assert test["output"], test   # a reason for every point lost
+
+
+@pytest.mark.xfail(strict=True, reason="grader bug: the child grading one student's folder takes a folder whose "
+                   "files sit one level down (ivanov/lab3/server.py) for a class of its own and prints a JSON list, "
+                   "which batch.grade_one cannot read: the whole class run stops with a TypeError")
+@pytest.mark.timeout(60)
+def test_a_students_files_one_folder_down_are_that_students(tmp_path):
+    """A zip unpacked with its own top folder is still one student's hand-in, and never stops the others."""
+    submissions = tmp_path / "submissions"
+    (submissions / "ivanov" / "lab3").mkdir(parents=True)
+    broken = "import socket\ns = socket.socket()\ns.bind(('', 5555)\ns.listen()\n"   # fails at once: cheap
+    (submissions / "ivanov" / "lab3" / "server.py").write_text(broken, encoding="utf-8")
+    (submissions / "petrova.py").write_text(broken, encoding="utf-8")
+    run = grade_class(submissions, tmp_path, jobs=2)
+    assert set(run.rows) == {"ivanov", "petrova"}
+    assert verdicts(run.rows["ivanov"])["server_starts"] == "fail", explain(run.rows["ivanov"])
