@@ -23,6 +23,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--format", choices=("text", "json", "gradescope"), default="text",
                         help="text (default), json, or Gradescope's results.json (one submission)")
     parser.add_argument("--csv", metavar="FILE", help="for a folder of submissions: write a gradebook here")
+    parser.add_argument("--one", action="store_true",
+                        help="PATH is one submission even if it looks like a folder of them")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                         help="submissions graded side by side (default: the number of CPUs)")
     parser.add_argument("--rubric", metavar="FILE", help="a TOML rubric (default: assignments/rubric.toml)")
@@ -46,12 +48,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         points = rubric.load(args.rubric, set(BY_ID))
         path = Path(args.path)
-        if batch.is_class_folder(path):
+        # Gradescope runs the grader once per student: its folder is one submission, whatever is inside.
+        if not args.one and args.format != "gradescope" and batch.is_class_folder(path):
             return grade_class(path, args, points)
         if args.csv:
             raise ValueError("--csv writes a gradebook for a folder of submissions; this is one submission")
         result = grade_repeated(args.path, points, args.repeat, args.time_limit, args.lang)
     except SubmissionError as e:
+        if args.format == "gradescope":  # Gradescope needs a results.json whatever happened
+            print(report.gradescope_error(e.msg.render(args.lang)))
         print(f"grader: error: {e.msg.render(args.lang)}", file=sys.stderr)
         return 2
     except (ValueError, rubric.RubricError, OSError) as e:

@@ -46,7 +46,7 @@ def student_id(entry: Path) -> str:
 
 def grade_one(entry: Path, options: list[str], time_limit: float, lang: str = "en") -> dict:
     """Grade one entry in a child process; always returns a row, whatever happens to the child."""
-    command = [sys.executable, "-m", "grader", str(entry), "--format", "json", *options]
+    command = [sys.executable, "-m", "grader", str(entry), "--one", "--format", "json", *options]
     env = dict(os.environ, PYTHONPATH=str(PACKAGE_PARENT))
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                             env=env, start_new_session=True)
@@ -124,7 +124,8 @@ def text(rows: list[dict], lang: str = "en") -> str:
         if row.get("error"):
             lost = row["error"]
         elif checks["server_starts"]["status"] != "pass":
-            lost = checks["server_starts"]["message"].split("\n")[0]
+            lines = checks["server_starts"]["message"].strip().split("\n")
+            lost = lines[0] + (" " + lines[-1].strip() if len(lines) > 1 else "")  # a traceback's last line says most
         else:
             lost = ", ".join(c["id"] for c in row["checks"] if c["points"] < c["max_points"]) or "-"
         if row.get("changed"):

@@ -55,7 +55,7 @@ CHECKS = [
     Check("survives_disconnect", ("broadcast",)),
     Check("private_message", ("broadcast",)),
     Check("no_busy_loop", ("registers_name",)),
-    Check("silent_client", ("registers_name",)),
+    Check("silent_client", ("broadcast",)),
     Check("unicode", ("broadcast",)),
     Check("slow_reader", ("broadcast",)),
 ]

@@ -89,7 +89,8 @@ def blocks_of_notebook(name: str, text: str) -> list[Block]:
 
 
 def _dedent(lines: list[str]) -> str:
-    return textwrap.dedent("\n".join(lines).expandtabs(4) if _only_indent_tabs(lines) else "\n".join(lines)).strip("\n") + "\n"
+    # Leading blank lines stay, so that line N of the code is line N of the block in the report.
+    return textwrap.dedent("\n".join(lines).expandtabs(4) if _only_indent_tabs(lines) else "\n".join(lines)).rstrip("\n") + "\n"
 
 
 def _only_indent_tabs(lines: list[str]) -> bool:
@@ -98,7 +99,17 @@ def _only_indent_tabs(lines: list[str]) -> bool:
     return bool(code) and all(ln.startswith("\t") for ln in code)
 
 
-def code_files(name: str, text: str, notebook: bool = False) -> tuple[dict[str, str], dict[str, Msg]]:
+@dataclass
+class Origin:
+    """Where a report had a program: for messages, and to turn its line numbers into the report's."""
+    msg: Msg
+    first_line: int | None    # the report's line of the program's line 1 (None in a notebook)
+
+    def __str__(self) -> str:
+        return str(self.msg)
+
+
+def code_files(name: str, text: str, notebook: bool = False) -> tuple[dict[str, str], dict[str, Origin]]:
     """Files to grade from a report: ({"server.py": code, "client.py": code}, {file: where it came from})."""
     blocks = blocks_of_notebook(name, text) if notebook else blocks_of_markdown(text)
     if not blocks:
@@ -116,9 +127,29 @@ def code_files(name: str, text: str, notebook: bool = False) -> tuple[dict[str, 
             chosen[role] = block
     if "server" not in chosen:
         raise ReportError(Msg("report.no_server", name=name, count=len(blocks)))
-    files = {"server.py": chosen["server"].code}
-    origins = {"server.py": Msg("report.origin.server", name=name, where=chosen["server"].where)}
-    if "client" in chosen:
-        files["client.py"] = chosen["client"].code
-        origins["client.py"] = Msg("report.origin.client", name=name, where=chosen["client"].where)
+    _refuse_split_server(name, blocks, chosen["server"])
+    files, origins = {}, {}
+    for role in ("server", "client"):
+        if role in chosen:
+            block = chosen[role]
+            files[f"{role}.py"] = block.code
+            origins[f"{role}.py"] = Origin(Msg(f"report.origin.{role}", name=name, where=block.where),
+                                           None if notebook else block.line)
     return files, origins
+
+
+DEFINED = re.compile(r"^(?:def|class)\s+(\w+)|^(\w+)\s*=", re.M)
+
+
+def _refuse_split_server(name: str, blocks: list[Block], server: Block) -> None:
+    """A server pasted in two blocks cannot be graded block by block: the block the grader would run
+    uses what another block defines. Say so, rather than let the student read a NameError."""
+    mine = {a or b for a, b in DEFINED.findall(server.code)}
+    for other in blocks:
+        if other is server or roles.is_client(other.code):
+            continue
+        theirs = {a or b for a, b in DEFINED.findall(other.code)} - mine
+        imports_missing = "socket" in other.code and "import socket" in other.code and "import socket" not in server.code
+        used = [n for n in theirs if re.search(rf"\b{re.escape(n)}\b", server.code)]
+        if imports_missing or used:
+            raise ReportError(Msg("report.split", name=name, first=other.where, second=server.where))

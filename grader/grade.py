@@ -98,7 +98,11 @@ def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool
     problem = sandbox.compile_error(sub.root, sub.server.script)
     if problem:
         origin = sub.origins.get(sub.server.script)
-        where = Msg("no_compile.where", origin=origin) if origin else Msg("empty")
+        where = Msg("empty")
+        if origin:
+            at = re.search(r" line (\d+):", problem)
+            where = (Msg("no_compile.where_line", origin=origin.msg, line=origin.first_line + int(at[1]) - 1)
+                     if at and origin.first_line else Msg("no_compile.where", origin=origin.msg))
         newer = static.newer_syntax(sub.server_source) if "SyntaxError" in problem else None
         hint = Msg("no_compile.newer", feature=newer, version=PYTHON) if newer else Msg("empty")
         return ({"server_starts": fail(Msg("no_compile", where=where, problem=problem, hint=hint))},

@@ -224,6 +224,9 @@ EN = {
     "report.origin.server": "{name}, the server's code block at {where}",
     "report.origin.client": "{name}, the client's code block at {where}",
     "report.where.line": "line {number}",
+    "report.split": "{name}: the server's code seems split across the code blocks at {first} and {second}; the "
+                    "grader takes one block per program: put the whole server into one code block",
+    "no_compile.where_line": " ({origin}; the error is on line {line} of the report)",
     "report.where.cell": "cell {number}",
 }
 
@@ -386,6 +389,9 @@ RU = {
     "report.origin.server": "{name}, блок кода сервера, {where}",
     "report.origin.client": "{name}, блок кода клиента, {where}",
     "report.where.line": "строка {number}",
+    "report.split": "{name}: код сервера, похоже, разделён между блоками кода ({first} и {second}); грейдер берёт "
+                    "один блок на программу: поместите весь сервер в один блок кода",
+    "no_compile.where_line": " ({origin}; ошибка в строке {line} отчёта)",
     "report.where.cell": "ячейка {number}",
 }
 

@@ -63,3 +63,8 @@ def gradescope(result: Result) -> str:
         "stdout_visibility": "hidden",
         "tests": tests,
     }, ensure_ascii=False, indent=2)
+
+
+def gradescope_error(message: str) -> str:
+    """results.json for a hand-in that cannot be graded at all: zero, and why."""
+    return json.dumps({"score": 0, "output": message, "tests": []}, ensure_ascii=False, indent=2)

@@ -38,7 +38,7 @@ class Submission:
     server: Entry
     client: Entry | None
     sources: dict[str, str] = field(default_factory=dict)
-    origins: dict[str, Msg] = field(default_factory=dict)   # script -> where a report had it
+    origins: dict[str, extract.Origin] = field(default_factory=dict)   # script -> where a report had it
 
     @property
     def server_source(self) -> str:
@@ -80,14 +80,15 @@ def load(path: str | Path) -> Submission:
     path = Path(path)
     if not path.exists():
         raise SubmissionError(Msg("sub.missing", path=path))
-    origins: dict[str, Msg] = {}
+    origins: dict[str, extract.Origin] = {}
     try:
         if path.is_dir():
             files = _collect(path)
             if not any(rel.endswith(".py") for rel in files):
-                reports = [p for rel, p in files.items() if "/" not in rel and p.suffix.lower() in REPORT_SUFFIXES]
-                if len(reports) == 1:
-                    return load(reports[0])
+                reports = sorted((p for p in files.values() if p.suffix.lower() in REPORT_SUFFIXES),
+                                 key=lambda p: p.stem.lower() == "readme")
+                if reports:  # the one with a server; else the first, to say what is wrong with it
+                    return load(_report_with_server(reports) or reports[0])
             sources = {rel: read_text(p) for rel, p in files.items() if rel.endswith(".py")}
         elif path.suffix.lower() == ".py":
             files = {path.name: path}
@@ -123,15 +124,26 @@ def load(path: str | Path) -> Submission:
 def looks_like_submission_folder(folder: Path) -> bool:
     """One student's files, rather than a folder with an entry (a folder, a file, a report) per student."""
     entries = [p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in SKIP_DIRS]
-    if any(p.is_dir() and _holds_code(p) for p in entries):
-        return False
     code = [p for p in entries if p.is_file() and p.suffix == ".py"]
-    reports = [p for p in entries if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES]
-    if code:
+    folders = [p for p in entries if p.is_dir() and _holds_code(p)]
+    reports = [p for p in entries if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES and _report_with_server([p])]
+    if code and not folders:
         # Several programs that are each a whole server are several students' single files.
         servers = [p for p in code if is_server(read_text(p))]
         return not (len(servers) >= 2 and len(servers) == len(code))
-    return len(reports) == 1
+    # One folder with the code (a zip unpacked with its own folder), or one report, is one student's.
+    return len(code) + len(folders) + len(reports) <= 1
+
+
+def _report_with_server(reports: list[Path]) -> Path | None:
+    """The report that holds a server, of those in a folder (a README beside the report has none)."""
+    for report in reports:
+        try:
+            extract.code_files(report.name, read_text(report), notebook=report.suffix.lower() == ".ipynb")
+        except (extract.ReportError, OSError):
+            continue
+        return report
+    return None
 
 
 def _holds_code(folder: Path) -> bool:

@@ -49,6 +49,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-refs", action="store_true", help="the submission alone, without the reference servers")
     parser.add_argument("--idle", type=float, default=1.0, metavar="S", help="seconds of idle CPU sampling (default: 1)")
     parser.add_argument("--timeout", type=float, default=120.0, metavar="S", help="seconds one run may take (default: 120)")
+    parser.add_argument("--quiet", type=float, default=30.0, metavar="S",
+                        help="before each run, wait up to S seconds until the rest of the machine uses under 20%% "
+                             "of a core (0: do not wait; default: 30)")
     parser.add_argument("--json", action="store_true", help="every run as JSON instead of the table")
     grading = parser.add_argument_group("grader speed benchmark")
     grading.add_argument("--grading", action="store_true",
@@ -61,8 +64,16 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     grading.add_argument("--profile", action="store_true",
                          help="also grade each submission once more with timers on the grader's waits, and "
                               "print where the time goes")
+    grading.add_argument("--what-if", type=lambda t: tuple(x for x in t.split(",") if x), default=(),
+                         metavar="CUT[,CUT...]",
+                         help="instead of the -j timings: profile every submission today and with these proposed "
+                              "cuts patched in (netlink, stall, quiescent; see grader/bench/whatif.py), and compare "
+                              "times and verdicts")
     args = parser.parse_args(argv)
     if args.grading:
+        from .whatif import NAMES
+        if set(args.what_if) - set(NAMES):
+            parser.error(f"--what-if takes {', '.join(NAMES)}")
         if args.submission is not None:
             parser.error("--grading grades the examples; it takes no SUBMISSION")
         if not all(1 <= j <= 16 for j in args.j) or not 1 <= args.class_size <= 500:
@@ -78,15 +89,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         parser.error("--rate must be 0 (burst) or positive")
     if not 1 <= args.rounds <= 50:
         parser.error("--rounds must be 1..50")
-    if not 0 < args.idle <= 60 or not 0 < args.timeout <= 3600:
-        parser.error("--idle must be 0..60 s and --timeout 0..3600 s")
+    if not 0 < args.idle <= 60 or not 0 < args.timeout <= 3600 or not 0 <= args.quiet <= 600:
+        parser.error("--idle must be 0..60 s, --timeout 0..3600 s and --quiet 0..600 s")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.grading:
-        return grading_module.main(args.j, args.class_size, args.profile)
+        return grading_module.main(args.j, args.class_size, args.profile, what_if=args.what_if)
     targets: list[load.Target] = []
     try:
         try:
@@ -108,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\rround {k + 1}: {r.target}, N={r.n}, {mode}: {r.per_second:,.0f} deliveries/s".ljust(70),
                       end="", file=sys.stderr, flush=True)
 
-        results = load.matrix(targets, args.n, args.rate, args.m, args.rounds, args.idle, args.timeout, progress)
+        results = load.matrix(targets, args.n, args.rate, args.m, args.rounds, args.idle, args.timeout, progress,
+                              args.quiet)
         if sys.stderr.isatty():
             print("\r".ljust(71) + "\r", end="", file=sys.stderr)
         if args.json:

@@ -192,32 +192,47 @@ def _install(p: Profiler) -> None:
     del submission
 
 
-def profile(entries: list[tuple[str, Path]], time_limit: float = 20.0) -> list[dict]:
-    """Grade each entry in this process with the profiler on; one dict per entry."""
+def profile(entries: list[tuple[str, Path]], time_limit: float = 20.0, what_if: tuple[str, ...] = ()) -> list[dict]:
+    """Grade each entry in this process with the profiler on (and the what-if patches applied);
+    one dict per entry, with its verdicts judged against expected.json."""
     from .. import rubric
     from ..checks import BY_ID
     from ..grade import grade
+    from . import whatif
     points = rubric.load(None, set(BY_ID))
     out = []
     for label, path in entries:
         p = Profiler()
-        _install(p)
         started = time.monotonic()
-        try:
-            result = grade(str(path), points, time_limit)
-            score = result.score
-        except Exception as e:  # a submission the grader refuses: its time still counts
-            score = f"error: {e}"
-        finally:
-            p.restore()
+        with whatif.applied(list(what_if)):
+            _install(p)
+            try:
+                result = grade(str(path), points, time_limit)
+                row = {"score": result.score, "max_score": result.max_score,
+                       "checks": [{"id": c.id, "status": c.status} for c in result.checks]}
+            except Exception as e:  # a submission the grader refuses: its time still counts
+                row = {"score": 0, "error": f"{type(e).__name__}: {e}"}
+            finally:
+                p.restore()
         wall = time.monotonic() - started
         groups = {k: v for k, v in p.walls.items() if k != "learn dialect"}
         slowest = max(groups, key=groups.get) if groups else None
-        out.append({"label": label, "wall": wall, "score": score, "learn": p.walls.get("learn dialect", 0.0),
-                    "groups": groups, "slowest": slowest,
+        out.append({"label": label, "wall": wall, "score": row["score"], "note": verdict_note(path, row),
+                    "learn": p.walls.get("learn dialect", 0.0), "groups": groups, "slowest": slowest,
                     "times": {f"{c}|{k}": v for (c, k), v in p.times.items()},
                     "counts": {f"{c}|{k}": v for (c, k), v in p.counts.items()}})
     return out
+
+
+def format_compare(base: list[dict], cut: list[dict], names: tuple[str, ...]) -> str:
+    width = max(len(e["label"]) for e in base)
+    lines = [f"what if: {', '.join(names)} (see grader/bench/whatif.py); one at a time, in this process",
+             f"{'submission':<{width}}  {'today s':>7}  {'what-if s':>9}  verdicts (today / what-if)"]
+    for b, c in zip(base, cut):
+        lines.append(f"{b['label']:<{width}}  {b['wall']:7.2f}  {c['wall']:9.2f}  {b['note']} / {c['note']}")
+    tb, tc = sum(e["wall"] for e in base), sum(e["wall"] for e in cut)
+    lines.append(f"{'total':<{width}}  {tb:7.2f}  {tc:9.2f}  ({1 - tc / tb:.0%} less)")
+    return "\n".join(lines)
 
 
 def critical(entry: dict) -> dict[str, float]:
@@ -232,13 +247,14 @@ def critical(entry: dict) -> dict[str, float]:
 
 
 def format_profile(entries: list[dict]) -> str:
-    lines = ["per submission: wall s = learning the dialect + the slowest group of checks (+ loading, stopping)"]
+    lines = ["per submission: wall s, learning the dialect, the slowest group of checks and its top three costs"]
     width = max(len(e["label"]) for e in entries)
     for e in entries:
         top = sorted(critical(e).items(), key=lambda kv: -kv[1])[:3]
         slow = f"{e['slowest']} {e['groups'][e['slowest']]:.2f}" if e["slowest"] else "no checks run"
         lines.append(f"  {e['label']:<{width}}  {e['wall']:5.2f}  learn {e['learn']:4.2f}  {slow:<24} "
-                     + ", ".join(f"{c.strip()} {s:.2f}" for c, s in top))
+                     + ", ".join(f"{c.strip()} {s:.2f}" for c, s in top)
+                     + ("" if e["note"] == "as expected" or e["note"].startswith("score") else f"  [{e['note']}]"))
     total: dict[str, float] = defaultdict(float)
     calls: dict[str, int] = defaultdict(int)
     for e in entries:
@@ -266,8 +282,16 @@ def format_rows(rows1: list[dict], total1: float, rows2: list[dict], total2: flo
     return "\n".join(lines)
 
 
-def main(jobs: list[int], class_size: int, do_profile: bool, time_limit: float = 20.0) -> int:
+def main(jobs: list[int], class_size: int, do_profile: bool, time_limit: float = 20.0,
+         what_if: tuple[str, ...] = ()) -> int:
     entries = subjects()
+    if what_if:
+        base = profile(entries, time_limit)
+        print(format_profile(base), flush=True)
+        cut = profile(entries, time_limit, what_if)
+        print("\n" + format_profile(cut))
+        print("\n" + format_compare(base, cut, what_if))
+        return 0
     hostile = sum(1 for label, _ in entries if label.startswith("hostile/"))
     print(f"grading {len(entries)} submissions: chat.py, {len(entries) - 1 - hostile} examples"
           + (f", {hostile} hostile" if hostile else "") + "; wall time of each child `python -m grader`", flush=True)

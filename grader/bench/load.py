@@ -165,6 +165,19 @@ def machine_busy() -> float:
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+def wait_for_quiet(limit: float, share: float = 0.2, window: float = 0.5) -> float:
+    """Wait (at most `limit` s) until the rest of the machine uses less than `share` of one core over
+    `window` s, so that a run does not start in the middle of somebody's test suite. Returns the
+    share last seen (in % of a core)."""
+    deadline = time.monotonic() + limit
+    while True:
+        busy, own, started = machine_busy(), _own_cpu(), time.monotonic()
+        time.sleep(window)
+        others = max(0.0, machine_busy() - busy - (_own_cpu() - own)) / (time.monotonic() - started)
+        if others < share or time.monotonic() >= deadline:
+            return others * 100
+
+
 def _own_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
@@ -532,9 +545,11 @@ def median_of(runs: list[Run], name: str):
 
 
 def matrix(targets: list[Target], ns: list[int], rates: list[float], m: int, rounds: int,
-           idle: float = 1.0, timeout: float = 120.0, progress=None) -> dict[tuple[int, float], dict[str, list[Run]]]:
+           idle: float = 1.0, timeout: float = 120.0, progress=None,
+           quiet: float = 0.0) -> dict[tuple[int, float], dict[str, list[Run]]]:
     """Every (N, rate) for every target, `rounds` times, the targets interleaved within a round and
-    their order rotated between rounds, so that drifts of the machine hit all of them alike."""
+    their order rotated between rounds, so that drifts of the machine hit all of them alike. With
+    `quiet`, each run first waits up to that many seconds for the rest of the machine to calm down."""
     results: dict[tuple[int, float], dict[str, list[Run]]] = {}
     for n in ns:
         for rate in rates:
@@ -542,6 +557,8 @@ def matrix(targets: list[Target], ns: list[int], rates: list[float], m: int, rou
             for k in range(rounds):
                 order = targets[k % len(targets):] + targets[:k % len(targets)]
                 for target in order:
+                    if quiet:
+                        wait_for_quiet(quiet)
                     r = run(target, n, m, rate, idle, timeout)
                     cell[target.label].append(r)
                     if progress:

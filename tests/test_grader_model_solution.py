@@ -1,0 +1,23 @@
+"""The model solution gets full marks. (Every example's verdicts are held to its expected.json by
+tests/test_grader_class.py, which grades them all as one class.)"""
+from pathlib import Path
+
+import pytest
+
+from grader import rubric
+from grader.checks import BY_ID
+from grader.grade import grade
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = rubric.load(None, set(BY_ID))
+
+
+def explain(result):
+    return "\n".join(f"{c.id}: {c.status} {c.message}" for c in result.checks) + f"\ndialect: {result.dialect}"
+
+
+@pytest.mark.timeout(60)
+def test_model_solution_gets_full_marks():
+    result = grade(str(ROOT / "chat.py"), RUBRIC)
+    assert result.score == RUBRIC.max_score, explain(result)
+    assert all(c.status == "pass" for c in result.checks), explain(result)
