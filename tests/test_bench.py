@@ -71,7 +71,7 @@ def test_raw_relay_reference_counts_glued_tokens():
 def test_cli_table_has_every_metric_for_the_submission_and_both_references():
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert cli.main(["chat.py", "-n", "3", "-m", "2", "--rounds", "1", "--idle", "0.1"]) == 0
+        assert cli.main(["chat.py", "-n", "3", "-m", "2", "--rounds", "1", "--idle", "0.1", "--quiet", "0"]) == 0
     text = out.getvalue()
     assert "machine: " in text and "Python " in text
     header = next(line for line in text.splitlines() if "asyncio ref" in line and "raw-relay ref" in line)
@@ -89,7 +89,7 @@ def test_cli_json_runs_add_up(chat, monkeypatch):
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         assert cli.main(["chat.py", "--no-refs", "-n", "3", "-m", "1", "--rate", "0,50", "--rounds", "1",
-                         "--idle", "0.1", "--json"]) == 0
+                         "--idle", "0.1", "--quiet", "0", "--json"]) == 0
     runs = json.loads(out.getvalue())
     assert [(r["n"], r["rate"]) for r in runs] == [(3, 0.0), (3, 50.0)]
     assert all(r["received"] == r["expected"] == 6 and not r["error"] for r in runs)

@@ -14,6 +14,11 @@ from . import load
 from ..submission import SubmissionError
 
 
+# The README's table: bursts sized so that every run carries enough deliveries to time (and the
+# slowest reference still ends in about a minute at N = 500), paced runs 10 s long.
+TABLE = [(10, 200, 0.0), (100, 50, 0.0), (500, 10, 0.0), (10, 20, 2.0), (100, 20, 2.0), (500, 20, 2.0)]
+
+
 def numbers(kind):
     def parse(text: str) -> list:
         try:
@@ -42,9 +47,13 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                     "broadcast server and a typical student raw relay) run in the same rounds, interleaved.")
     parser.add_argument("submission", nargs="?", help="a submission, as for python -m grader (e.g. chat.py)")
     parser.add_argument("-n", type=numbers(int), default=[100], metavar="N[,N...]", help="users (default: 100)")
-    parser.add_argument("-m", type=int, default=20, metavar="M", help="messages per user (default: 20)")
+    parser.add_argument("-m", type=numbers(int), default=[20], metavar="M[,M...]",
+                        help="messages per user: one for all N, or one per N (default: 20)")
     parser.add_argument("--rate", type=numbers(float), default=[0.0], metavar="R[,R...]",
                         help="messages per second per user; 0 is burst: all at once (default: 0)")
+    parser.add_argument("--table", action="store_true",
+                        help="the README's table: N = 10, 100, 500 in burst (M = 200, 50, 10) and paced at 2 msg/s "
+                             "(M = 20: 10 s); replaces -n, -m and --rate")
     parser.add_argument("--rounds", type=int, default=3, metavar="K", help="interleaved rounds; medians are shown (default: 3)")
     parser.add_argument("--no-refs", action="store_true", help="the submission alone, without the reference servers")
     parser.add_argument("--idle", type=float, default=1.0, metavar="S", help="seconds of idle CPU sampling (default: 1)")
@@ -83,8 +92,15 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         parser.error("give a SUBMISSION (e.g. chat.py), or --grading")
     if not all(2 <= n <= load.MAX_CLIENTS for n in args.n):
         parser.error(f"-n must be 2..{load.MAX_CLIENTS}")
-    if not 1 <= args.m <= load.MAX_MESSAGES:
+    if not all(1 <= m <= load.MAX_MESSAGES for m in args.m):
         parser.error(f"-m must be 1..{load.MAX_MESSAGES}")
+    if len(args.m) not in (1, len(args.n)):
+        parser.error("give one -m for all N, or one per N")
+    if args.table:
+        args.cells = TABLE
+    else:
+        ms = args.m * len(args.n) if len(args.m) == 1 else args.m
+        args.cells = [(n, m, rate) for rate in args.rate for n, m in zip(args.n, ms)]
     if any(r < 0 for r in args.rate):
         parser.error("--rate must be 0 (burst) or positive")
     if not 1 <= args.rounds <= 50:
@@ -119,14 +135,13 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\rround {k + 1}: {r.target}, N={r.n}, {mode}: {r.per_second:,.0f} deliveries/s".ljust(70),
                       end="", file=sys.stderr, flush=True)
 
-        results = load.matrix(targets, args.n, args.rate, args.m, args.rounds, args.idle, args.timeout, progress,
-                              args.quiet)
+        results = load.matrix(targets, args.cells, args.rounds, args.idle, args.timeout, progress, args.quiet)
         if sys.stderr.isatty():
             print("\r".ljust(71) + "\r", end="", file=sys.stderr)
         if args.json:
             print(json.dumps([asdict(r) for cell in results.values() for runs in cell.values() for r in runs], indent=1))
         else:
-            print(load.table(results, args.m, args.rounds))
+            print(load.table(results, args.rounds))
         return 0
     finally:
         for t in targets:

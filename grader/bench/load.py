@@ -544,31 +544,30 @@ def median_of(runs: list[Run], name: str):
     return statistics.median(values) if values else None
 
 
-def matrix(targets: list[Target], ns: list[int], rates: list[float], m: int, rounds: int,
-           idle: float = 1.0, timeout: float = 120.0, progress=None,
-           quiet: float = 0.0) -> dict[tuple[int, float], dict[str, list[Run]]]:
-    """Every (N, rate) for every target, `rounds` times, the targets interleaved within a round and
-    their order rotated between rounds, so that drifts of the machine hit all of them alike. With
-    `quiet`, each run first waits up to that many seconds for the rest of the machine to calm down."""
-    results: dict[tuple[int, float], dict[str, list[Run]]] = {}
-    for n in ns:
-        for rate in rates:
-            cell = results.setdefault((n, rate), {t.label: [] for t in targets})
-            for k in range(rounds):
-                order = targets[k % len(targets):] + targets[:k % len(targets)]
-                for target in order:
-                    if quiet:
-                        wait_for_quiet(quiet)
-                    r = run(target, n, m, rate, idle, timeout)
-                    cell[target.label].append(r)
-                    if progress:
-                        progress(r, k)
+def matrix(targets: list[Target], cells: list[tuple[int, int, float]], rounds: int, idle: float = 1.0,
+           timeout: float = 120.0, progress=None, quiet: float = 0.0) -> dict[tuple[int, int, float], dict[str, list[Run]]]:
+    """Every cell (N, M, rate) for every target, `rounds` times, the targets interleaved within a
+    round and their order rotated between rounds, so that drifts of the machine hit all of them
+    alike. With `quiet`, each run first waits up to that many seconds for the rest of the machine to
+    calm down."""
+    results: dict[tuple[int, int, float], dict[str, list[Run]]] = {}
+    for n, m, rate in cells:
+        cell = results.setdefault((n, m, rate), {t.label: [] for t in targets})
+        for k in range(rounds):
+            order = targets[k % len(targets):] + targets[:k % len(targets)]
+            for target in order:
+                if quiet:
+                    wait_for_quiet(quiet)
+                r = run(target, n, m, rate, idle, timeout)
+                cell[target.label].append(r)
+                if progress:
+                    progress(r, k)
     return results
 
 
-def table(results: dict[tuple[int, float], dict[str, list[Run]]], m: int, rounds: int) -> str:
+def table(results: dict[tuple[int, int, float], dict[str, list[Run]]], rounds: int) -> str:
     out = []
-    for (n, rate), cell in results.items():
+    for (n, m, rate), cell in results.items():
         labels = list(cell)
         mode = f"paced at {rate:g} msg/s per user" if rate else "burst"
         out.append(f"N = {n} users, M = {m} messages each, {mode}; median of {rounds} interleaved round(s)")
