@@ -59,8 +59,8 @@ class User:
 
     def send(self, data=b"", hang_up=False):
         """Send what the client's buffers take now, keep the rest: a client that does not read
-        never holds the sender up. Only one over MAX_BACKLOG behind is waited for, FLOOD_WAIT
-        at most: a flood slows down to its readers' pace, and a non-reader is dropped."""
+        never holds the sender up. Only one over MAX_BACKLOG behind is waited for, FLOOD_WAIT at
+        most (a flood slows down to its readers' pace). Non-readers go, nameless ones at once."""
         with self.send_lock:
             if self.gone:
                 return
@@ -71,10 +71,10 @@ class User:
                     del self.backlog[:self.sock.send(self.backlog, NO_WAIT)]  # what went out
                     self.moved = time.monotonic()
                 except (BlockingIOError, TimeoutError):  # its buffers are full
-                    now = time.monotonic()
-                    if len(self.backlog) > MAX_BACKLOG and now < deadline:
+                    now, over = time.monotonic(), len(self.backlog) > MAX_BACKLOG
+                    if over and now < deadline:
                         time.sleep(0.005)  # far behind: give it a moment to read
-                    elif len(self.backlog) > MAX_BACKLOG or now - self.moved > SEND_TIMEOUT:
+                    elif over or now - self.moved > SEND_TIMEOUT or not self.key:
                         reason = f"not reading ({len(self.backlog)} bytes waiting)"
                     else:
                         someone_behind.set()  # the flusher thread tries again soon

@@ -162,9 +162,6 @@ class Peer:
         if rcvbuf:  # must be set before connecting to limit the TCP window
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         self.sock.connect((HOST, port))
-        # A line goes at once: with Nagle's algorithm a short line after a long burst would
-        # wait for the server's delayed acknowledgement (40 ms).
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buffer = b""
         self.name = name
         self.welcome = self.join(name) if name else None
