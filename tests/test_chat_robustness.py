@@ -168,6 +168,41 @@ def test_no_valid_name_within_the_handshake_timeout_is_dropped():
         chat.stop()
 
 
+@pytest.mark.timeout(20)
+def test_a_nameless_flood_that_reads_nothing_is_cut_off_by_the_handshake_deadline():
+    """Thousands of bad names and not one error line read: the errors fill the flooder's
+    buffers, and the server closes it by its handshake deadline rather than wait for it
+    once per error line."""
+    chat = ChatServer(HANDSHAKE_TIMEOUT=1.0)
+    mute = Peer(chat.port, rcvbuf=4096)
+    try:
+        started = time.monotonic()
+        ended = []
+
+        def flood():
+            try:
+                while time.monotonic() - started < 10:
+                    mute.send("@bad\n" * 1000)  # a thousand error lines back, never read
+            except OSError:  # the server closed the connection
+                ended.append(time.monotonic() - started)
+
+        flooding = threading.Thread(target=flood, daemon=True)
+        flooding.start()
+        flooding.join(12)
+        assert ended and ended[0] < 3, f"the flood went on for {ended or 'ever'} s"
+        print(f"flood cut off after {ended[0]:.2f} s")
+        alice = Peer(chat.port, "Alice")
+        assert alice.welcome == "* welcome, Alice! online: Alice"
+        alice.close()
+    finally:
+        try:
+            mute.sock.shutdown(socket.SHUT_RDWR)  # wakes the flood up if it still waits
+        except OSError:
+            pass
+        mute.close()
+        chat.stop()
+
+
 def test_idle_server_uses_no_cpu_and_does_not_spin_after_disconnects(server, peers):
     watcher = peers("Watcher")
     clients = [peers(f"user{i}") for i in range(20)]
