@@ -171,11 +171,13 @@ class MainGroup(Group):
         try:
             alice = h.connect(server, "Alice")
         except OSError as e:
-            v["server_starts"] = fail(Msg("starts.connect", error=e.strerror or e, crash=self.crash_note(server)))
-            return
-        if server.program.wait_exit(h.left(0.15)) is not None:
+            alice, refused = None, e
+        if server.program.wait_exit(h.left(0.15 if alice else 0.5)) is not None:
             why = server.why_down()
             v["server_starts"] = fail(why if why.key == "down.exited0" else Msg("starts.stopped", why=why))
+            return
+        if alice is None:
+            v["server_starts"] = fail(Msg("starts.connect", error=refused.strerror or refused, crash=Msg("empty")))
             return
         v["server_starts"] = ok(Msg("starts.ok", transport=server.kind.upper()))
 

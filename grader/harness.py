@@ -78,7 +78,7 @@ class Harness:
             self._programs.append(program)
         binding = program.wait_bound(self.left(START_TIMEOUT))
         if binding is None:
-            if program.alive():
+            if program.alive() and not program.check_disk():
                 where = program.where()
                 raise ServerDown(Msg("down.no_socket", seconds=f"{START_TIMEOUT:g}",
                                      where=Msg("down.where", where=where) if where else Msg("empty")))

@@ -461,14 +461,20 @@ class Program:
                 self.timed_out = True
                 self._kill_all()
                 return
-            excess = _disk_excess(self.workdir, self.limits)
-            if excess:
-                self.limit_hit = (excess, getattr(self.limits, excess))
-                self.kill_reason = "the grader stopped the program: " + (
-                    f"it created more than {self.limits.disk_files} files in its folder" if excess == "disk_files" else
-                    f"it wrote more than {self.limits.disk_bytes >> 20} MiB of files into its folder")
-                self._kill_all()
+            if self.check_disk():
                 return
+
+    def check_disk(self) -> bool:
+        """Kill the program if its folder is over a disk limit (the watchdog calls this every
+        _DISK_POLL s; a caller about to judge the program can call it now). True if it was over."""
+        excess = _disk_excess(self.workdir, self.limits)
+        if excess and self.limit_hit is None:
+            self.limit_hit = (excess, getattr(self.limits, excess))
+            self.kill_reason = "the grader stopped the program: " + (
+                f"it created more than {self.limits.disk_files} files in its folder" if excess == "disk_files" else
+                f"it wrote more than {self.limits.disk_bytes >> 20} MiB of files into its folder")
+            self._kill_all()
+        return bool(excess)
 
     # -- state --------------------------------------------------------------------------------
 
