@@ -60,7 +60,7 @@ class User:
     def send(self, data=b"", hang_up=False):
         """Send what the client's buffers take now, keep the rest: a client that does not read
         never holds the sender up. Only one over MAX_BACKLOG behind is waited for, FLOOD_WAIT at
-        most (a flood slows down to its readers' pace). Non-readers go, nameless ones at once."""
+        most (a flood slows down to its readers' pace). Non-readers go; nameless ones once full."""
         with self.send_lock:
             if self.gone:
                 return
