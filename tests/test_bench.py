@@ -181,3 +181,43 @@ def test_profiler_counts_exclusive_time():
     assert 0.04 <= p.times[("ctx", "outer")] < 0.1
     assert p.walls["ctx"] >= 0.15
     assert Thing.outer.__name__ == "outer"   # restored
+
+
+def test_whatif_patches_are_undone():
+    from grader import peer, proc
+    from grader.bench import whatif
+    before = (proc.server_end, proc.wait_read, peer.Peer.send, peer.Peer.wait, peer.Peer.connect)
+    with whatif.applied(list(whatif.NAMES)):
+        assert proc.server_end is sockdiag.server_end
+        assert peer.Peer.wait is not before[3]
+    assert (proc.server_end, proc.wait_read, peer.Peer.send, peer.Peer.wait, peer.Peer.connect) == before
+
+
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="system call numbers are x86-64's")
+def test_whatif_tells_a_thread_waiting_for_input_from_one_that_sleeps():
+    import threading
+    from grader.bench import whatif
+    a, b = socket.socketpair()
+    tids = {}
+
+    def reader():
+        tids["reader"] = threading.get_native_id()
+        a.recv(1)
+
+    def sleeper():
+        tids["sleeper"] = threading.get_native_id()
+        time.sleep(0.5)
+
+    threads = [threading.Thread(target=reader), threading.Thread(target=sleeper)]
+    for t in threads:
+        t.start()
+    time.sleep(0.2)
+    try:
+        assert whatif._thread_wait(os.getpid(), str(tids["reader"])) == ("fd", a.fileno())
+        assert whatif._thread_wait(os.getpid(), str(tids["sleeper"])) is None   # it wakes up by itself
+    finally:
+        b.send(b"x")
+        for t in threads:
+            t.join()
+        a.close()
+        b.close()

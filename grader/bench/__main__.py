@@ -62,6 +62,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="before each run, wait up to S seconds until the rest of the machine uses under 20%% "
                              "of a core (0: do not wait; default: 30)")
     parser.add_argument("--json", action="store_true", help="every run as JSON instead of the table")
+    parser.add_argument("--save", metavar="FILE", help="also write every run as JSON to FILE")
     grading = parser.add_argument_group("grader speed benchmark")
     grading.add_argument("--grading", action="store_true",
                          help="instead: grade chat.py, every example (and assignments/hostile) with -j 1 and -j 2, "
@@ -138,8 +139,11 @@ def main(argv: list[str] | None = None) -> int:
         results = load.matrix(targets, args.cells, args.rounds, args.idle, args.timeout, progress, args.quiet)
         if sys.stderr.isatty():
             print("\r".ljust(71) + "\r", end="", file=sys.stderr)
+        runs = [dict(asdict(r), busy_pct=r.busy_pct) for cell in results.values() for rs in cell.values() for r in rs]
+        if args.save:
+            Path(args.save).write_text(json.dumps({"machine": machine(), "runs": runs}, indent=1), encoding="utf-8")
         if args.json:
-            print(json.dumps([asdict(r) for cell in results.values() for runs in cell.values() for r in runs], indent=1))
+            print(json.dumps(runs, indent=1))
         else:
             print(load.table(results, args.rounds))
         return 0

@@ -12,12 +12,14 @@ netlink    grader.proc.server_end asks the kernel for one connection (sock_diag)
 stall      a send to a server that stopped reading gives up after STALL seconds without progress;
            today SO_SNDTIMEO restarts its count at every partial send, so sendall() takes up to 3x.
 quiescent  a wait for something that has not come (a message not delivered, a duplicate that must
-           not come, a close, an exit, console output) ends as soon as the server provably cannot
-           act any more: every thread of it blocked in a call that only input ends (recv, accept,
-           a lock or poll without timeout), no CPU used between two looks, it has read all we sent,
-           and all it sent to the waiting user is in that user's buffer. A server that sleeps,
-           polls with a timeout, runs, or has child processes is waited for as today. The CPU
-           sampling windows of no_busy_loop end the same way: a quiescent server cannot spin.
+           not come, a close, an exit, console output, the server reading or accepting) ends as
+           soon as the server provably cannot act any more: every thread of it is blocked in a
+           call that only input ends (recv or accept on a known socket, poll/select/epoll or a lock
+           without timeout), no CPU was used between two looks, and no input it waits for is there
+           or on its way (unacknowledged bytes count as on their way); the waiting user has all
+           the server sent it. A server that runs, sleeps, polls with a timeout or has child
+           processes is waited for as today (x86-64 Linux only). The CPU sampling windows of
+           no_busy_loop end the same way: a quiescent server cannot spin.
 """
 from __future__ import annotations
 
@@ -36,49 +38,57 @@ NAMES = ("nodelay", "netlink", "stall", "quiescent")
 QUIESCENT_AFTER = 0.02   # s: a wait first runs this long as today (most things arrive by then)
 LOOK_EVERY = 0.01        # s between looks at the server while it might still act
 
-# x86-64 system calls a thread can sit in that only new input (or another thread) ends, and for the
-# ones with a timeout, which argument must say "no timeout". Elsewhere nothing counts as quiescent.
-_UNTIMED = {0: None, 17: None, 19: None, 43: None, 45: None, 47: None, 288: None,   # read*, accept*, recv*
-            61: None, 247: None, 34: None}                                        # wait4, waitid, pause
-_TIMED_ARG = {7: (3, "neg"), 23: (5, "null"), 270: (5, "null"), 271: (3, "null"),   # poll, select, ppoll
-              232: (4, "neg"), 281: (4, "neg"), 441: (4, "null")}                 # epoll_wait*
+# x86-64 system calls a thread can sit in that only new input (or another thread) ends; for those
+# with a timeout, which argument must say "no timeout". Anything else counts as "may act by itself".
+_ON_FD = {0, 17, 19, 45, 47}           # read, pread64, readv, recvfrom, recvmsg: input on one fd
+_ACCEPT = {43, 288}                    # accept, accept4: a connection on the listening socket
+_ASLEEP = {61, 247, 34}                # wait4, waitid (there are no children: checked), pause
+_WATCH = {7: (3, "neg"), 23: (5, "null"), 270: (5, "null"), 271: (3, "null"),   # poll, select, ppoll
+          232: (4, "neg"), 281: (4, "neg"), 441: (4, "null")}                 # epoll_wait*: any fd
 _FUTEX = 202
 _FUTEX_WAITS = {0, 9}   # FUTEX_WAIT, FUTEX_WAIT_BITSET (lock.acquire(), Event.wait() without timeout)
 _TCP_INFO_BYTES_RECEIVED = 128   # offset of tcpi_bytes_received in struct tcp_info (Linux >= 4.1)
 
 
-def _thread_blocked_for_input(pid: int, tid: str) -> bool:
+def _thread_wait(pid: int, tid: str) -> tuple[str, int] | None:
+    """What a blocked thread waits for: ("fd", n), ("accept", n), ("watch", 0) for poll and the
+    like, ("other", 0) for a lock or a child; None if it runs, sleeps with a timeout, or is unknown."""
     try:
         with open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
             stat = f.read()
         if stat[stat.rfind(b")") + 2:][:1] != b"S":
-            return False
+            return None
         with open(f"/proc/{pid}/task/{tid}/syscall") as f:
             fields = f.read().split()
     except OSError:
-        return False
+        return None
     if len(fields) < 7 or not fields[0].isdigit():   # "running", or "-1 ...": not in a system call
-        return False
+        return None
     nr, args = int(fields[0]), [int(a, 16) for a in fields[1:7]]
-    if nr in _UNTIMED:
-        return True
+    if nr in _ON_FD:
+        return "fd", args[0]
+    if nr in _ACCEPT:
+        return "accept", args[0]
+    if nr in _ASLEEP:
+        return "other", 0
     if nr == _FUTEX:
-        return args[1] & 0x7F in _FUTEX_WAITS and args[3] == 0
-    if nr in _TIMED_ARG:
-        index, kind = _TIMED_ARG[nr]
+        return ("other", 0) if args[1] & 0x7F in _FUTEX_WAITS and args[3] == 0 else None
+    if nr in _WATCH:
+        index, kind = _WATCH[nr]
         value = args[index - 1]
-        return value == 0 if kind == "null" else value in (0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF)
-    return False
+        untimed = value == 0 if kind == "null" else value in (0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF)
+        return ("watch", 0) if untimed else None
+    return None
 
 
-def _process_blocked(pid: int) -> int | None:
-    """The process's CPU nanoseconds if every thread is blocked for input and it has no child
-    processes; None otherwise."""
+def _blocked(pid: int) -> tuple[int, list[tuple[str, int]]] | None:
+    """(CPU nanoseconds, what each thread waits for) if every thread is blocked waiting for input
+    or for another thread, and there are no child processes; None otherwise."""
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
         return None
-    cpu = 0
+    cpu, waits = 0, []
     for tid in tids:
         try:
             with open(f"/proc/{pid}/task/{tid}/children") as f:
@@ -88,13 +98,17 @@ def _process_blocked(pid: int) -> int | None:
                 cpu += int(f.read().split()[0])
         except (OSError, ValueError, IndexError):
             return None
-        if not _thread_blocked_for_input(pid, tid):
+        wait = _thread_wait(pid, tid)
+        if wait is None:
             return None
-    return cpu
+        waits.append(wait)
+    return cpu, waits
 
 
 def _unacked(sock: socket.socket) -> int:
-    """Bytes sent on our socket that the other side's kernel has not acknowledged yet (SIOCOUTQ)."""
+    """Bytes sent on our socket that the other side's kernel has not acknowledged yet (SIOCOUTQ):
+    they may still wait in our buffer (Nagle) or in the kernel's loopback backlog, where no queue
+    of the server shows them."""
     import fcntl
     import termios
     try:
@@ -103,23 +117,45 @@ def _unacked(sock: socket.socket) -> int:
         return 1
 
 
-def _inputs_consumed(harness, server) -> bool:
-    """Every user of this server accepted, all it sent arrived at the server (acknowledged: on a busy
-    machine loopback data can wait in the kernel's backlog, where neither queue shows it) and read
-    by it, and all the server sent acknowledged by the user's side."""
+def _socket_inode(pid: int, fd: int) -> int | None:
+    try:
+        target = os.readlink(f"/proc/{pid}/fd/{fd}")
+    except OSError:
+        return None
+    return int(target[8:-1]) if target.startswith("socket:[") else None
+
+
+def _nothing_to_act_on(harness, server, waits: list[tuple[str, int]]) -> bool:
+    """No input the server waits for is there or on its way: every user connection with something
+    pending (unacknowledged or unread bytes, or not accepted yet) is one that no thread waits on.
+    A thread in poll/select/epoll may watch anything: then nothing may be pending at all, and the
+    server may not be sending either."""
+    watching = any(kind == "watch" for kind, _ in waits)
+    accepting = any(kind == "accept" for kind, _ in waits)
+    read_inodes = {_socket_inode(server.program.pid, fd) for kind, fd in waits if kind == "fd"}
+    if watching and not _stdin_drained(server.program):
+        return False
     for peer in list(harness._peers):
-        if peer.port != server.port or peer._sock is None or peer.kind != "tcp":
+        if peer.port != server.port or peer.kind != "tcp":
+            continue
+        if peer._sock is None:
+            if watching:   # its close may not have been seen yet, and a poll would see it
+                return False
             continue
         try:
-            if _unacked(peer._sock):
-                return False
+            unacked = _unacked(peer._sock)
             end = sockdiag.server_queues(server.port, peer.local_port)
         except OSError:
             return False
         if end is None:
             continue
         rqueue, wqueue, inode = end
-        if inode == 0 or rqueue or wqueue:
+        if wqueue:   # still on its way to the user
+            return False
+        if inode == 0:
+            if accepting or watching:
+                return False
+        elif (unacked or rqueue) and (watching or inode in read_inodes):
             return False
     return True
 
@@ -152,18 +188,21 @@ def _all_received(peer) -> bool:
 
 
 def quiescent(harness, server, peer=None) -> bool:
-    """Whether the server can no longer do anything until it gets new input (see the module's doc)."""
+    """Whether the server can no longer do anything until it gets new input (see the module's doc);
+    with `peer`, also whether all the server sent that user is in its buffer."""
     if platform.machine() not in ("x86_64", "AMD64") or server.kind != "tcp":
         return False
     pid = server.program.pid
-    first = _process_blocked(pid)
-    if first is None or not _inputs_consumed(harness, server) or not _stdin_drained(server.program):
+    first = _blocked(pid)
+    if first is None or not _nothing_to_act_on(harness, server, first[1]):
         return False
     if peer is not None and not _all_received(peer):
         return False
     time.sleep(0.002)
-    # No CPU used between the two looks: no thread woke up in between (a woken one is runnable at once).
-    return _process_blocked(pid) == first
+    # No CPU used between the two looks: no thread woke up in between (a woken one is runnable at
+    # once, and the first look would have seen input already there).
+    second = _blocked(pid)
+    return second is not None and second[0] == first[0]
 
 
 # -- the patches ---------------------------------------------------------------------------------
@@ -242,20 +281,33 @@ def _sliced(real_wait, done, timeout: float, can_stop) -> object:
 
 
 def _quiescent() -> None:
-    from .. import checks, harness, peer, sandbox
+    from .. import checks, harness, peer, proc, sandbox
     Harness, Peer, Program = harness.Harness, peer.Peer, sandbox.Program
     real_connect, real_start = Harness.connect, Harness.start_server
     real_wait, real_quiet, real_closed = Peer.wait, Peer.wait_quiet, Peer.wait_closed
     real_exit, real_output = Program.wait_exit, Program.wait_output
     real_busy = checks.BusyLoopGroup.busy
     owners: dict[int, tuple] = {}   # id(program) -> (harness, server)
+    by_port: dict[int, tuple] = {}  # the server's port -> (harness, server)
     lock = threading.Lock()
 
     def start_server(self, stdin: bool = False):
         server = real_start(self, stdin)
         with lock:
-            owners[id(server.program)] = (self, server)
+            owners[id(server.program)] = by_port[server.port] = (self, server)
         return server
+
+    def waiter(real):
+        # proc.wait_read / wait_accepted: the server may never read (or accept) at all.
+        def wait(port, peer_port, timeout, alive=lambda: True):
+            with lock:
+                found = by_port.get(port)
+            if found is None:
+                return real(port, peer_port, timeout, alive)
+            h, server = found
+            return _sliced(lambda t: real(port, peer_port, t, alive), lambda ok: ok or not alive(), timeout,
+                           lambda: quiescent(h, server))
+        return wait
 
     def connect(self, server, name, *args, **kwargs):
         p = real_connect(self, server, name, *args, **kwargs)
@@ -323,6 +375,8 @@ def _quiescent() -> None:
         return busy_samples / samples if samples else 0.0
 
     _set(Harness, "start_server", start_server)
+    _set(proc, "wait_read", waiter(proc.wait_read))
+    _set(proc, "wait_accepted", waiter(proc.wait_accepted))
     _set(checks.BusyLoopGroup, "busy", busy)
     _set(Harness, "connect", connect)
     _set(Peer, "wait", wait)
