@@ -96,6 +96,32 @@ def class_folder(size: int) -> tempfile.TemporaryDirectory:
     return tmp
 
 
+def grade_one_cut(entry: Path, time_limit: float, cuts: tuple[str, ...]) -> dict:
+    """grader.batch.grade_one with the what-if cuts patched into the child (python -m grader.bench.whatif)."""
+    import subprocess
+    import sys
+    command = [sys.executable, "-m", "grader.bench.whatif", ",".join(cuts), str(entry), "--one", "--format", "json",
+               "--time-limit", str(time_limit)]
+    env = dict(os.environ, PYTHONPATH=str(batch.PACKAGE_PARENT))
+    try:
+        done = subprocess.run(command, capture_output=True, stdin=subprocess.DEVNULL, env=env,
+                              timeout=time_limit + batch.MARGIN)
+        return json.loads(done.stdout)
+    except (subprocess.TimeoutExpired, ValueError) as e:
+        return {"score": 0, "max_score": None, "checks": [], "error": f"{type(e).__name__}"}
+
+
+def grade_class_cut(size: int, jobs: int, cuts: tuple[str, ...], time_limit: float = 20.0) -> tuple[float, list[str]]:
+    """Wall time of the same class with the cuts in, and each student's verdict note."""
+    with class_folder(size) as folder:
+        todo = sorted(Path(folder).iterdir())
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            rows = list(pool.map(lambda p: grade_one_cut(p, time_limit, cuts), todo))
+        wall = time.monotonic() - started
+        return wall, [verdict_note(p.resolve(), row) for p, row in zip(todo, rows)]
+
+
 def grade_class(size: int, jobs: int, time_limit: float = 20.0) -> tuple[float, list[dict]]:
     """Wall time of grading a class of `size` as `python -m grader CLASS -j JOBS` does."""
     with class_folder(size) as folder:
@@ -290,7 +316,14 @@ def main(jobs: list[int], class_size: int, do_profile: bool, time_limit: float =
         print(format_profile(base), flush=True)
         cut = profile(entries, time_limit, what_if)
         print("\n" + format_profile(cut))
-        print("\n" + format_compare(base, cut, what_if))
+        print("\n" + format_compare(base, cut, what_if), flush=True)
+        jobs_class = jobs[-1]
+        today, _ = grade_class(class_size, jobs_class, time_limit)
+        wall, notes = grade_class_cut(class_size, jobs_class, what_if, time_limit)
+        differ = [n for n in notes if n != "as expected" and not n.startswith("score")]
+        print(f"\na class of {class_size}, -j {jobs_class}, child processes as in batch grading: today {today:.1f} s, "
+              f"with {', '.join(what_if)} {wall:.1f} s; verdicts with the cuts: "
+              + ("all as expected" if not differ else "DIFFERENT: " + "; ".join(differ)))
         return 0
     hostile = sum(1 for label, _ in entries if label.startswith("hostile/"))
     print(f"grading {len(entries)} submissions: chat.py, {len(entries) - 1 - hostile} examples"

@@ -399,3 +399,16 @@ def applied(names: list[str]):
         while _undo:
             owner, name, real = _undo.pop()
             setattr(owner, name, real)
+
+
+if __name__ == "__main__":
+    # python -m grader.bench.whatif CUT[,CUT...] ARGS...: `python -m grader ARGS...` with these cuts in,
+    # so that a class can be timed with them in child processes exactly as batch grading runs.
+    import sys
+
+    from ..__main__ import main as grader_main
+    chosen = [c for c in sys.argv[1].split(",") if c] if len(sys.argv) > 1 else []
+    if not set(chosen) <= set(NAMES):
+        sys.exit(f"usage: python -m grader.bench.whatif {{{','.join(NAMES)}}}[,...] GRADER-ARGS...")
+    with applied(chosen):
+        sys.exit(grader_main(sys.argv[2:]))
