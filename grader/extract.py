@@ -13,19 +13,15 @@ import textwrap
 from dataclasses import dataclass
 
 from . import roles
-from .messages import Msg
+from .messages import Msg, MsgError
 
 FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})\s*([\w+-]*)")
 CODE_LANGS = {"", "py", "python", "python3", "py3", "ipython", "ipython3"}
 CONTEXT = 400   # characters of text above a block that may say what it is
 
 
-class ReportError(Exception):
-    """No usable code in the report; `msg` is one line."""
-
-    def __init__(self, msg: Msg):
-        super().__init__(str(msg))
-        self.msg = msg
+class ReportError(MsgError):
+    """No usable code in the report."""
 
 
 @dataclass

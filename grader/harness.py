@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from . import proc, sandbox
 from .dialect import Dialect
-from .messages import Msg
+from .messages import Msg, MsgError
 from .peer import Peer
 from .submission import Submission
 
@@ -21,12 +21,8 @@ CONSUME_TIMEOUT = 0.5     # for the server to read what a user sent before the n
 SETTLE_TIMEOUT = 0.5      # for the server to finish handling a join or a leave
 
 
-class ServerDown(Exception):
+class ServerDown(MsgError):
     """The server did not start; `msg` says why, for the student."""
-
-    def __init__(self, msg: Msg):
-        super().__init__(str(msg))
-        self.msg = msg
 
 
 @dataclass

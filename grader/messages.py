@@ -26,6 +26,14 @@ class Msg:
         return f"Msg({self.key!r}, {self.values!r})"
 
 
+class MsgError(Exception):
+    """An error whose one-line reason is a Msg, shown in the language the report is asked in."""
+
+    def __init__(self, msg: Msg):
+        super().__init__(str(msg))
+        self.msg = msg
+
+
 class Names(list):
     """People, rendered "Alice, Bob and Carol" / "Alice, Bob и Carol"."""
 

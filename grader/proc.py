@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 POLL = 0.002          # seconds between looks: the things waited for take milliseconds
 IDLE_SAMPLES = 3      # looks in a row with no runnable thread that count as "done"
@@ -30,21 +30,24 @@ def server_end(port: int, peer_port: int) -> tuple[int, int] | None:
     return None
 
 
-def runnable(pid: int) -> bool:
-    """Whether a thread of process `pid` is running or waiting for a core (state R)."""
+def thread_files(pid: int, name: str) -> Iterator[bytes]:
+    """The file /proc/PID/task/TID/`name` of every live thread of `pid` (threads that end
+    meanwhile are skipped)."""
     try:
         tasks = os.listdir(f"/proc/{pid}/task")
     except OSError:
-        return False
+        return
     for tid in tasks:
         try:
-            with open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
-                stat = f.read()
+            with open(f"/proc/{pid}/task/{tid}/{name}", "rb") as f:
+                yield f.read()
         except OSError:
             continue
-        if stat[stat.rfind(b")") + 2:][:1] == b"R":
-            return True
-    return False
+
+
+def runnable(pid: int) -> bool:
+    """Whether a thread of process `pid` is running or waiting for a core (state R)."""
+    return any(stat[stat.rfind(b")") + 2:][:1] == b"R" for stat in thread_files(pid, "stat"))
 
 
 def wait_until(done: Callable[[], bool], timeout: float, alive: Callable[[], bool] = lambda: True) -> bool:

@@ -13,16 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import extract
-from .messages import Msg
+from .messages import Msg, MsgError
 from .roles import dual_mode, is_client, is_server
 
 
-class SubmissionError(Exception):
+class SubmissionError(MsgError):
     """The hand-in cannot be graded at all; `msg` is one line for the person running the grader."""
-
-    def __init__(self, msg: Msg):
-        super().__init__(str(msg))
-        self.msg = msg
 
 
 @dataclass(frozen=True)

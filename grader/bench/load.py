@@ -22,7 +22,7 @@ import statistics
 import struct
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .. import dialect as dialects
@@ -137,15 +137,10 @@ def _cpu_ns(pid: int) -> int:
     """CPU time of all the threads of `pid` in nanoseconds (schedstat: finer than the 10 ms ticks of
     /proc/PID/stat, which matters for telling 0.2% from 1% of an idle second)."""
     total = 0
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return 0
-    for tid in tids:
+    for schedstat in proc.thread_files(pid, "schedstat"):
         try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total += int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
+            total += int(schedstat.split()[0])
+        except (ValueError, IndexError):
             continue
     return total
 
@@ -154,18 +149,13 @@ def _switches(pid: int) -> int:
     """Context switches of all the threads of `pid` so far: a server that spends its time handing
     the GIL and its locks from thread to thread shows it here."""
     total = 0
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return 0
-    for tid in tids:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/status") as f:
-                for line in f:
-                    if "ctxt_switches:" in line:   # voluntary and nonvoluntary
-                        total += int(line.split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
+    for status in proc.thread_files(pid, "status"):
+        for line in status.splitlines():
+            if b"ctxt_switches:" in line:   # voluntary and nonvoluntary
+                try:
+                    total += int(line.split()[1])
+                except (ValueError, IndexError):
+                    continue
     return total
 
 
