@@ -99,6 +99,16 @@ def verdicts(row: dict) -> dict:
     return {c["id"]: c["status"] for c in row["checks"]}
 
 
+def differences(row: dict, other: dict) -> dict:
+    """What differs between two gradings of one entry: each check whose status changed, with both
+    messages (or both errors)."""
+    if row.get("error") or other.get("error"):
+        return {"error": (row.get("error"), other.get("error"))}
+    mine = {c["id"]: c for c in row["checks"]}
+    return {c["id"]: (f"{mine[c['id']]['status']}: {mine[c['id']]['message']}", f"{c['status']}: {c['message']}")
+            for c in other["checks"] if mine[c["id"]]["status"] != c["status"]}
+
+
 def explain(row: dict) -> str:
     return row.get("error") or "\n".join(f"{c['id']}: {c['status']} {c['message']}" for c in row["checks"])
 
@@ -193,7 +203,7 @@ def test_the_gradebook_is_the_one_the_rubric_implies(first):
 @pytest.mark.timeout(900)
 def test_the_verdicts_are_the_same_in_three_runs(first, again):
     for run in again:
-        changed = {name: (verdicts(row), verdicts(run.rows[name])) for name, row in first.rows.items()
+        changed = {name: differences(row, run.rows[name]) for name, row in first.rows.items()
                    if verdicts(row) != verdicts(run.rows[name])}
         assert not changed, changed
 
