@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import proc, static
+from . import proc, quiescence, static
 from .harness import Harness, Server, ServerDown
 from .messages import Msg, Names, Parts
 from .peer import Peer
@@ -184,6 +184,11 @@ class MainGroup(Group):
         # registers_name
         h.introduce(alice)
         if alice.wait_closed(h.left(0.25)) or not server.alive():
+            # A program that ends by itself, status 0 and no traceback, can take longer than the look
+            # above to do so on a loaded machine: it gets the verdict it gets when seen ending there.
+            if server.program.wait_exit(h.left(1.0)) == 0 and server.why_down().key == "down.exited0":
+                v["server_starts"] = fail(server.why_down())
+                return
             v["registers_name"] = fail(Msg("registers.closed", crash=self.crash_note(server)))
             return
         v["registers_name"] = ok()
@@ -480,13 +485,21 @@ class BusyLoopGroup(Group):
         """The share of `window` in which some thread of the server was running or waiting for a core.
 
         Not CPU time: when other gradings load both cores, a busy loop gets less CPU but stays runnable,
-        while a server blocked in recv() or accept() is asleep either way."""
-        deadline = time.monotonic() + self.h.left(window)
+        while a server blocked in recv() or accept() is asleep either way. A server that is stuck
+        (grader.quiescence) cannot run again without new input, and none comes during the window:
+        the window ends there, and its rest counts as idle."""
+        started = time.monotonic()
+        window = self.h.left(window)
         samples = busy = 0
-        while time.monotonic() < deadline:
+        last_busy = started
+        while (now := time.monotonic()) < started + window:
             samples += 1
-            busy += proc.runnable(server.program.pid)
+            if proc.runnable(server.program.pid):
+                busy += 1
+                last_busy = now
             time.sleep(SAMPLE_EVERY)  # a sampler: the measure is how the server spends time
+            if time.monotonic() - last_busy >= quiescence.FIRST_LOOK and self.h.stuck(server):
+                return busy / samples * min(1.0, (time.monotonic() - started) / window)
         return busy / samples if samples else 0.0
 
 

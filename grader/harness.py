@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import proc, sandbox
+from . import proc, quiescence, sandbox
 from .dialect import Dialect
 from .messages import Msg, MsgError
 from .peer import Peer
@@ -86,7 +86,15 @@ class Harness:
                                    self.left(START_TIMEOUT)):
                 binding = next((b for b in program.bindings if b.requested[1] == wanted), binding)
         self.transport = binding.kind
-        return Server(program, binding.port, binding.kind)
+        server = Server(program, binding.port, binding.kind)
+        program.stuck = lambda: self.stuck(server)
+        return server
+
+    def stuck(self, server: Server, waiting: Peer | None = None) -> bool:
+        """Whether the server can do nothing more without new input (grader.quiescence)."""
+        with self._lock:
+            peers = list(self._peers)
+        return quiescence.stuck(server, peers, waiting)
 
     def listening(self, server: Server) -> list[Server]:
         """Every port of the server's kind it has opened, once it has settled after starting."""
@@ -95,7 +103,7 @@ class Harness:
 
     # -- users --------------------------------------------------------------------------------
     def connect(self, server: Server, name: str, read: bool = True, small_buffer: bool = False) -> Peer:
-        peer = Peer(name, server.port, server.kind, server.alive)
+        peer = Peer(name, server.port, server.kind, server.alive, lambda waiting: self.stuck(server, waiting))
         with self._lock:
             self._peers.append(peer)
         peer.connect(timeout=self.left(3.0) or 0.1, read=read, small_buffer=small_buffer)
@@ -107,7 +115,8 @@ class Harness:
         peer = self.connect(server, name, **kw)
         self.introduce(peer, wait_greeting=kw.get("read", True))
         if server.kind == "tcp":
-            proc.wait_accepted(server.port, peer.local_port, self.left(CONSUME_TIMEOUT), server.alive)
+            quiescence.wait(lambda t: proc.wait_accepted(server.port, peer.local_port, t, server.alive),
+                            lambda ok: ok or not server.alive(), self.left(CONSUME_TIMEOUT), lambda: self.stuck(server))
         self.settle(server)
         return peer
 

@@ -1,27 +1,37 @@
 """A scripted chat user: one socket to the student's server and everything it received.
 
 Every wait here is bounded and event-driven (a Condition notified by the reader thread), and also
-ends early when the server process is gone, so a dead server costs no full timeout.
+ends early when the server process is gone, or can provably do nothing more (grader.quiescence), so
+a dead or stuck server costs no full timeout.
 """
 from __future__ import annotations
 
+import fcntl
+import select
 import socket
 import struct
+import termios
 import threading
 import time
 from typing import Callable
 
-from . import proc
+from . import proc, quiescence, sockdiag
 
-SEND_TIMEOUT = 5  # seconds
+SEND_TIMEOUT = 5  # seconds a send may go without progress before the server counts as not reading
 
 
 class Peer:
-    def __init__(self, name: str, port: int, kind: str = "tcp", server_alive: Callable[[], bool] = lambda: True):
+    def __init__(self, name: str, port: int, kind: str = "tcp", server_alive: Callable[[], bool] = lambda: True,
+                 server_stuck: "Callable[[Peer | None], bool] | None" = None):
+        """server_stuck(peer): whether the server can do nothing more without new input (and, given
+        this peer, all it sent this user has arrived); waits for what has not come end then."""
         self.name = name
         self.port = port
         self.kind = kind
         self._server_alive = server_alive
+        self._server_stuck = server_stuck
+        self._send_limit = SEND_TIMEOUT
+        self.sent = 0                # bytes the kernel took from us
         self._data = bytearray()
         self._cond = threading.Condition()
         self.closed = False          # the server closed (or reset) the connection
@@ -43,8 +53,10 @@ class Peer:
             sock.settimeout(timeout)
             sock.connect(("127.0.0.1", self.port))
             sock.settimeout(None)
-            # A send blocked this long means the server stopped reading us (SO_SNDTIMEO leaves recv alone).
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", SEND_TIMEOUT, 0))
+            if self.kind == "tcp":
+                # Without it a second message in a row waits in our own buffer (Nagle) for the
+                # server's delayed ACK, and could leave glued to the next one.
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         except OSError:
             sock.close()
             raise
@@ -82,21 +94,82 @@ class Peer:
                 return
 
     def send(self, data: bytes, consumed_timeout: float = 0.0) -> bool:
-        """Send data; with consumed_timeout, also wait until the server has read it.
+        """Send data; False if the server took no byte of it for the send limit (it stopped reading
+        us) or the connection is gone. With consumed_timeout, also wait until the server has read it.
 
         Waiting for the server to drain its receive queue is what keeps two scripted messages from
         being glued together by a server that treats one recv() as one message.
         """
-        try:
-            self._sock.sendall(data)
-        except OSError:
+        sock = self._sock
+        if sock is None:
             return False
+        view, moved = memoryview(data), time.monotonic()
+        while view:
+            try:
+                took = sock.send(view, socket.MSG_DONTWAIT)
+                view, moved = view[took:], time.monotonic()
+                self.sent += took
+                continue
+            except BlockingIOError:
+                pass
+            except OSError:
+                return False
+            # The limit counts from the last progress: SO_SNDTIMEO would start again at every
+            # partial send, and a server that reads now and then would take several limits.
+            left = moved + self._send_limit - time.monotonic()
+            if left <= 0:
+                return False
+            select.select([], [sock], [], min(left, 0.05))
         if consumed_timeout and self.kind == "tcp":
-            proc.wait_read(self.port, self.local_port, consumed_timeout, self._server_alive)
+            self._wait_read(consumed_timeout)
         return True
 
-    def limit_send_time(self, seconds: int) -> None:
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, struct.pack("ll", seconds, 0))
+    def _wait_read(self, timeout: float) -> bool:
+        """Until the server has accepted us and read all we sent: every byte reached its kernel (none
+        still waits in our buffer or on the loopback, to be glued to the next) and none is unread."""
+        stuck = self._server_stuck and (lambda: self._server_stuck(None))
+        return quiescence.wait(lambda t: proc.wait_until(self.read_by_server, t, self._server_alive),
+                               lambda ok: ok or not self._server_alive(), timeout, stuck)
+
+    def read_by_server(self) -> bool:
+        try:
+            end = sockdiag.server_queues(self.port, self.local_port)
+        except OSError:   # no sock_diag: our kernel's acknowledgements say the same, if later (delayed ACKs)
+            end = proc.server_end(self.port, self.local_port)
+            return end is None or (not self.unacknowledged() and end[0] == 0 and end[1] != 0)
+        return end is None or (end.received is not None and end.received >= self.sent
+                               and end.rqueue == 0 and end.inode != 0)
+
+    def limit_send_time(self, seconds: float) -> None:
+        self._send_limit = seconds
+
+    # -- what the kernel knows of this connection ---------------------------------------------
+    @property
+    def connected(self) -> bool:
+        return self._sock is not None
+
+    def unacknowledged(self) -> int:
+        """Bytes sent that the server's kernel has not acknowledged yet (SIOCOUTQ)."""
+        sock = self._sock
+        if sock is None or self.kind != "tcp":
+            return 0
+        try:
+            return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0]
+        except (OSError, ValueError):
+            return 1
+
+    def received_all(self) -> bool:
+        """Everything the kernel received for this user is in its buffer (the reader is done)."""
+        sock = self._sock
+        if sock is None:
+            return True
+        try:
+            info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+            received = struct.unpack_from("=Q", info, sockdiag.TCP_INFO_BYTES_RECEIVED)[0]
+        except (OSError, struct.error):
+            return False
+        with self._cond:
+            return received == len(self._data)
 
     def close(self) -> None:
         """An orderly close (FIN). shutdown() first: while the reader thread sits in recv(), close()
@@ -134,17 +207,24 @@ class Peer:
     def text(self, since: int = 0) -> str:
         return self.raw(since).decode("utf-8", "replace")
 
+    def _stuck(self) -> "Callable[[], bool] | None":
+        return self._server_stuck and (lambda: self._server_stuck(self))
+
     def wait(self, predicate: Callable[[bytes], bool], timeout: float, since: int = 0) -> bool:
         """Wait until predicate(bytes received since `since`) holds; False on timeout or dead server."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                if predicate(bytes(self._data[since:])):
-                    return True
-                left = deadline - time.monotonic()
-                if left <= 0 or self.closed or not self._server_alive():
-                    return predicate(bytes(self._data[since:]))
-                self._cond.wait(min(left, 0.05))
+        def wait_for(seconds: float) -> bool:
+            deadline = time.monotonic() + seconds
+            with self._cond:
+                while True:
+                    if predicate(bytes(self._data[since:])):
+                        return True
+                    left = deadline - time.monotonic()
+                    if left <= 0 or self.closed or not self._server_alive():
+                        return predicate(bytes(self._data[since:]))
+                    self._cond.wait(min(left, 0.05))
+        # A False once the server closed us or died is final.
+        return quiescence.wait(wait_for, lambda ok: ok or self.closed or not self._server_alive(),
+                               timeout, self._stuck())
 
     def wait_token(self, token: str, timeout: float, since: int = 0) -> bool:
         needle = token.encode("utf-8")
@@ -154,7 +234,17 @@ class Peer:
         return self.wait(bool, timeout, since)
 
     def wait_quiet(self, quiet: float, timeout: float) -> None:
-        """Wait until nothing has arrived for `quiet` seconds (at most `timeout`)."""
+        """Wait until nothing has arrived for `quiet` seconds (at most `timeout`), or for a short
+        quiet if nothing more can come."""
+        deadline = time.monotonic() + timeout
+        stuck = self._stuck()
+        if stuck is not None and quiet > quiescence.FIRST_LOOK:
+            self._wait_quiet(quiescence.FIRST_LOOK, timeout)
+            if time.monotonic() >= deadline or stuck():
+                return
+        self._wait_quiet(quiet, deadline - time.monotonic())
+
+    def _wait_quiet(self, quiet: float, timeout: float) -> None:
         deadline = time.monotonic() + timeout
         with self._cond:
             while True:
@@ -167,14 +257,16 @@ class Peer:
                     return
 
     def wait_closed(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while not self.closed:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._cond.wait(left)
-            return True
+        def wait_for(seconds: float) -> bool:
+            deadline = time.monotonic() + seconds
+            with self._cond:
+                while not self.closed:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        return False
+                    self._cond.wait(left)
+                return True
+        return quiescence.wait(wait_for, bool, timeout, self._stuck())
 
     def count(self, token: str, since: int = 0) -> int:
         return self.raw(since).count(token.encode("utf-8"))

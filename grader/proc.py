@@ -10,12 +10,23 @@ import os
 import time
 from typing import Callable, Iterator
 
+from . import sockdiag
+
 POLL = 0.002          # seconds between looks: the things waited for take milliseconds
 IDLE_SAMPLES = 3      # looks in a row with no runnable thread that count as "done"
 
 
 def server_end(port: int, peer_port: int) -> tuple[int, int] | None:
-    """(receive queue, inode) of the server's socket for our connection; inode 0 means not accepted yet."""
+    """(receive queue, inode) of the server's socket for our connection; inode 0 means not accepted
+    yet, None that there is no such connection."""
+    try:
+        end = sockdiag.server_queues(port, peer_port)
+    except OSError:   # no netlink sock_diag (a container may forbid it): read the whole table
+        return _server_end_in_table(port, peer_port)
+    return None if end is None else (end[0], end[2])
+
+
+def _server_end_in_table(port: int, peer_port: int) -> tuple[int, int] | None:
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         try:
             with open(table) as f:
@@ -57,14 +68,6 @@ def wait_until(done: Callable[[], bool], timeout: float, alive: Callable[[], boo
             return False
         time.sleep(POLL)
     return True
-
-
-def wait_read(port: int, peer_port: int, timeout: float, alive: Callable[[], bool] = lambda: True) -> bool:
-    """Until the server has accepted our connection and read all we sent on it."""
-    def done() -> bool:
-        end = server_end(port, peer_port)
-        return end is None or (end[0] == 0 and end[1] != 0)
-    return wait_until(done, timeout, alive)
 
 
 def wait_accepted(port: int, peer_port: int, timeout: float, alive: Callable[[], bool] = lambda: True) -> bool:

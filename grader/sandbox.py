@@ -60,9 +60,11 @@ import select
 import shutil
 import signal
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
+import termios
 import threading
 import time
 import warnings
@@ -70,6 +72,8 @@ import weakref
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Sequence
+
+from . import quiescence
 
 BOOT = Path(__file__).resolve().parent / "shim" / "boot.py"
 # Set to the working copy's path in every program's environment, which its processes inherit.
@@ -275,7 +279,9 @@ class Program:
     """A running student program; see start(). Every public method is safe to call from any thread.
 
     Beyond the agreed interface: `workdir` (the temporary copy, its working directory), `timed_out`
-    (the wall watchdog killed it), wait_output() and wait_events()."""
+    (the wall watchdog killed it), wait_output() and wait_events(). `stuck`, if whoever talks to the
+    program sets it, tells when it can do nothing more without new input: wait_exit() and
+    wait_output() end early then (grader.quiescence)."""
 
     def __init__(self, workdir: Path, script: str, args: Sequence[str], redirect, stdin: bool,
                  limits: Limits):
@@ -283,6 +289,8 @@ class Program:
         self.limits = limits
         self.bindings: list[Binding] = []
         self.timed_out = False
+        self.stuck: Callable[[], bool] | None = None
+        self._pump_tid = 0
         self._events: list[tuple[str, ...]] = []
         self._capture = _Capture(limits.output_bytes)
         self._cond = threading.Condition()
@@ -364,6 +372,7 @@ class Program:
     # -- threads ----------------------------------------------------------------------------
 
     def _pump_output(self) -> None:
+        self._pump_tid = threading.get_native_id()
         stream = self._popen.stdout
         chunk = _READ_CHUNK
         while True:
@@ -505,11 +514,26 @@ class Program:
                 return done()
             self._cond.wait(wake - now)
 
+    def _wait_stuck(self, done: Callable[[], bool], timeout: float) -> bool:
+        """_wait_until, ending early once the program is stuck and all its output is captured."""
+        def wait_for(seconds: float) -> bool:
+            with self._cond:
+                return self._wait_until(done, seconds)
+        stuck = self.stuck and (lambda: self.stuck() and self._output_read())
+        return quiescence.wait(wait_for, lambda ok: ok or self._exited.is_set(), timeout, stuck)
+
+    def _output_read(self) -> bool:
+        """All the program has written is in the capture: our reader is blocked reading the empty pipe."""
+        try:
+            fd = self._popen.stdout.fileno()
+        except ValueError:   # closed: the program has been stopped
+            return True
+        return quiescence.thread_wait(os.getpid(), str(self._pump_tid)) == ("fd", fd)
+
     def wait_exit(self, timeout: float) -> int | None:
         """The return code once the main process has exited (None on timeout). Its output, events
         and bindings are complete by then, unless a child it left behind still holds the pipes."""
-        with self._cond:
-            self._wait_until(lambda: False, timeout)
+        self._wait_stuck(lambda: False, timeout)
         return self._returncode
 
     def wait_bound(self, timeout: float) -> Binding | None:
@@ -528,8 +552,7 @@ class Program:
     def wait_output(self, text: str, timeout: float) -> bool:
         """True once `text` appears in the captured output (head or tail); False on timeout or once
         the program has exited without printing it."""
-        with self._cond:
-            return self._wait_until(lambda: text in self._capture.text(), timeout)
+        return self._wait_stuck(lambda: text in self._capture.text(), timeout)
 
     def events(self) -> list[tuple[str, ...]]:
         """Raw shim events in order, e.g. ("listen", "tcp", "43121", "0.0.0.0", "5555"),
@@ -607,6 +630,16 @@ class Program:
                     select.select([], [self._stdin_fd], [], remaining)
                 except OSError:  # EPIPE: the program has gone or closed its stdin
                     return
+
+    def stdin_pending(self) -> int:
+        """Bytes written to the program's stdin that it has not read yet."""
+        with self._stdin_lock:
+            if self._stdin_fd is None:
+                return 0
+            try:
+                return struct.unpack("i", fcntl.ioctl(self._stdin_fd, termios.FIONREAD, b"\0\0\0\0"))[0]
+            except (OSError, ValueError):
+                return 1
 
     def close_stdin(self) -> None:
         with self._stdin_lock:

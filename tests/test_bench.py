@@ -5,16 +5,15 @@ import contextlib
 import io
 import json
 import os
-import socket
 import time
 from pathlib import Path
 
 import pytest
 
 from grader import dialect as dialects
-from grader import proc, submission
+from grader import submission
 from grader.bench import __main__ as cli
-from grader.bench import grading, load, sockdiag
+from grader.bench import grading, load
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,26 +120,6 @@ def test_percentiles():
     assert load.percentiles(Counter(), (0.5,)) == [0.0]
 
 
-def test_sockdiag_agrees_with_proc():
-    server = socket.create_server(("127.0.0.1", 0))
-    port = server.getsockname()[1]
-    client = socket.create_connection(("127.0.0.1", port))
-    peer_port = client.getsockname()[1]
-    try:
-        client.sendall(b"abc")
-        assert proc.wait_until(lambda: (proc.server_end(port, peer_port) or (0,))[0] == 3, 2)
-        assert sockdiag.server_end(port, peer_port) == proc.server_end(port, peer_port) == (3, 0)
-        conn, _ = server.accept()
-        conn.recv(3)
-        end = sockdiag.server_end(port, peer_port)
-        assert end == proc.server_end(port, peer_port) and end[0] == 0 and end[1] != 0
-        assert sockdiag.server_end(port, 1) is None
-        conn.close()
-    finally:
-        client.close()
-        server.close()
-
-
 def test_grading_class_folder_repeats_the_examples():
     with grading.class_folder(25) as folder:
         entries = sorted(Path(folder).iterdir())
@@ -181,43 +160,3 @@ def test_profiler_counts_exclusive_time():
     assert 0.04 <= p.times[("ctx", "outer")] < 0.1
     assert p.walls["ctx"] >= 0.15
     assert Thing.outer.__name__ == "outer"   # restored
-
-
-def test_whatif_patches_are_undone():
-    from grader import peer, proc
-    from grader.bench import whatif
-    before = (proc.server_end, proc.wait_read, peer.Peer.send, peer.Peer.wait, peer.Peer.connect)
-    with whatif.applied(list(whatif.NAMES)):
-        assert proc.server_end is sockdiag.server_end
-        assert peer.Peer.wait is not before[3]
-    assert (proc.server_end, proc.wait_read, peer.Peer.send, peer.Peer.wait, peer.Peer.connect) == before
-
-
-@pytest.mark.skipif(os.uname().machine != "x86_64", reason="system call numbers are x86-64's")
-def test_whatif_tells_a_thread_waiting_for_input_from_one_that_sleeps():
-    import threading
-    from grader.bench import whatif
-    a, b = socket.socketpair()
-    tids = {}
-
-    def reader():
-        tids["reader"] = threading.get_native_id()
-        a.recv(1)
-
-    def sleeper():
-        tids["sleeper"] = threading.get_native_id()
-        time.sleep(0.5)
-
-    threads = [threading.Thread(target=reader), threading.Thread(target=sleeper)]
-    for t in threads:
-        t.start()
-    time.sleep(0.2)
-    try:
-        assert whatif._thread_wait(os.getpid(), str(tids["reader"])) == ("fd", a.fileno())
-        assert whatif._thread_wait(os.getpid(), str(tids["sleeper"])) is None   # it wakes up by itself
-    finally:
-        b.send(b"x")
-        for t in threads:
-            t.join()
-        a.close()
-        b.close()

@@ -74,16 +74,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     grading.add_argument("--profile", action="store_true",
                          help="also grade each submission once more with timers on the grader's waits, and "
                               "print where the time goes")
-    grading.add_argument("--what-if", type=lambda t: tuple(x for x in t.split(",") if x), default=(),
-                         metavar="CUT[,CUT...]",
-                         help="instead of the -j timings: profile every submission today and with these proposed "
-                              "cuts patched in (netlink, stall, quiescent; see grader/bench/whatif.py), and compare "
-                              "times and verdicts")
     args = parser.parse_args(argv)
     if args.grading:
-        from .whatif import NAMES
-        if set(args.what_if) - set(NAMES):
-            parser.error(f"--what-if takes {', '.join(NAMES)}")
         if args.submission is not None:
             parser.error("--grading grades the examples; it takes no SUBMISSION")
         if not all(1 <= j <= 16 for j in args.j) or not 1 <= args.class_size <= 500:
@@ -114,7 +106,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     if args.grading:
-        return grading_module.main(args.j, args.class_size, args.profile, what_if=args.what_if)
+        return grading_module.main(args.j, args.class_size, args.profile)
     targets: list[load.Target] = []
     try:
         try:

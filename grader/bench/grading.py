@@ -96,32 +96,6 @@ def class_folder(size: int) -> tempfile.TemporaryDirectory:
     return tmp
 
 
-def grade_one_cut(entry: Path, time_limit: float, cuts: tuple[str, ...]) -> dict:
-    """grader.batch.grade_one with the what-if cuts patched into the child (python -m grader.bench.whatif)."""
-    import subprocess
-    import sys
-    command = [sys.executable, "-m", "grader.bench.whatif", ",".join(cuts), str(entry), "--one", "--format", "json",
-               "--time-limit", str(time_limit)]
-    env = dict(os.environ, PYTHONPATH=str(batch.PACKAGE_PARENT))
-    try:
-        done = subprocess.run(command, capture_output=True, stdin=subprocess.DEVNULL, env=env,
-                              timeout=time_limit + batch.MARGIN)
-        return json.loads(done.stdout)
-    except (subprocess.TimeoutExpired, ValueError) as e:
-        return {"score": 0, "max_score": None, "checks": [], "error": f"{type(e).__name__}"}
-
-
-def grade_class_cut(size: int, jobs: int, cuts: tuple[str, ...], time_limit: float = 20.0) -> tuple[float, list[str]]:
-    """Wall time of the same class with the cuts in, and each student's verdict note."""
-    with class_folder(size) as folder:
-        todo = sorted(Path(folder).iterdir())
-        started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            rows = list(pool.map(lambda p: grade_one_cut(p, time_limit, cuts), todo))
-        wall = time.monotonic() - started
-        return wall, [verdict_note(p.resolve(), row) for p, row in zip(todo, rows)]
-
-
 def grade_class(size: int, jobs: int, time_limit: float = 20.0) -> tuple[float, list[dict]]:
     """Wall time of grading a class of `size` as `python -m grader CLASS -j JOBS` does."""
     with class_folder(size) as folder:
@@ -189,7 +163,7 @@ class Profiler:
 
 
 def _install(p: Profiler) -> None:
-    from .. import checks, grade, harness, peer, proc, relay, sandbox, submission
+    from .. import checks, grade, harness, peer, proc, quiescence, relay, sandbox, submission
     p.wrap(grade, "_learn", "learn: other (running the client, typing)", context="learn dialect")
     for group in checks.GROUPS:
         p.wrap(group, "run", "checks: other (sending, sockets, CPU)", context=group.__name__)
@@ -204,10 +178,11 @@ def _install(p: Profiler) -> None:
            else "wait: console output timed out")
     p.wrap(relay.Relay, "wait_quiet", "wait: relay quiet")
     p.wrap(relay.Relay, "wait_for", lambda ok: "wait: relay event arrived" if ok else "wait: relay event timed out")
-    p.wrap(proc, "wait_read", "wait: server read our message (/proc)")
-    p.wrap(proc, "wait_accepted", "wait: server accepted (/proc)")
+    p.wrap(peer.Peer, "_wait_read", "wait: server read our message (sock_diag)")
+    p.wrap(proc, "wait_accepted", "wait: server accepted (sock_diag)")
     p.wrap(proc, "wait_idle", "wait: server idle (/proc)")
-    p.wrap(proc, "server_end", "  of which /proc/net/tcp reads")
+    p.wrap(proc, "server_end", "  of which connection look-ups")
+    p.wrap(quiescence, "stuck", "  of which looks whether the server is stuck")
     p.wrap(peer.Peer, "wait", lambda ok: "wait: message arrived" if ok else "wait: message timed out (not delivered)")
     p.wrap(peer.Peer, "wait_quiet", "wait: quiet (nothing more arrives)")
     p.wrap(peer.Peer, "wait_closed", lambda ok: "wait: closed" if ok else "wait: close timed out (still open)")
@@ -218,28 +193,26 @@ def _install(p: Profiler) -> None:
     del submission
 
 
-def profile(entries: list[tuple[str, Path]], time_limit: float = 20.0, what_if: tuple[str, ...] = ()) -> list[dict]:
-    """Grade each entry in this process with the profiler on (and the what-if patches applied);
-    one dict per entry, with its verdicts judged against expected.json."""
+def profile(entries: list[tuple[str, Path]], time_limit: float = 20.0) -> list[dict]:
+    """Grade each entry in this process with the profiler on; one dict per entry, with its verdicts
+    judged against expected.json."""
     from .. import rubric
     from ..checks import BY_ID
     from ..grade import grade
-    from . import whatif
     points = rubric.load(None, set(BY_ID))
     out = []
     for label, path in entries:
         p = Profiler()
         started = time.monotonic()
-        with whatif.applied(list(what_if)):
-            _install(p)
-            try:
-                result = grade(str(path), points, time_limit)
-                row = {"score": result.score, "max_score": result.max_score,
-                       "checks": [{"id": c.id, "status": c.status} for c in result.checks]}
-            except Exception as e:  # a submission the grader refuses: its time still counts
-                row = {"score": 0, "error": f"{type(e).__name__}: {e}"}
-            finally:
-                p.restore()
+        _install(p)
+        try:
+            result = grade(str(path), points, time_limit)
+            row = {"score": result.score, "max_score": result.max_score,
+                   "checks": [{"id": c.id, "status": c.status} for c in result.checks]}
+        except Exception as e:  # a submission the grader refuses: its time still counts
+            row = {"score": 0, "error": f"{type(e).__name__}: {e}"}
+        finally:
+            p.restore()
         wall = time.monotonic() - started
         groups = {k: v for k, v in p.walls.items() if k != "learn dialect"}
         slowest = max(groups, key=groups.get) if groups else None
@@ -248,17 +221,6 @@ def profile(entries: list[tuple[str, Path]], time_limit: float = 20.0, what_if: 
                     "times": {f"{c}|{k}": v for (c, k), v in p.times.items()},
                     "counts": {f"{c}|{k}": v for (c, k), v in p.counts.items()}})
     return out
-
-
-def format_compare(base: list[dict], cut: list[dict], names: tuple[str, ...]) -> str:
-    width = max(len(e["label"]) for e in base)
-    lines = [f"what if: {', '.join(names)} (see grader/bench/whatif.py); one at a time, in this process",
-             f"{'submission':<{width}}  {'today s':>7}  {'what-if s':>9}  verdicts (today / what-if)"]
-    for b, c in zip(base, cut):
-        lines.append(f"{b['label']:<{width}}  {b['wall']:7.2f}  {c['wall']:9.2f}  {b['note']} / {c['note']}")
-    tb, tc = sum(e["wall"] for e in base), sum(e["wall"] for e in cut)
-    lines.append(f"{'total':<{width}}  {tb:7.2f}  {tc:9.2f}  ({1 - tc / tb:.0%} less)")
-    return "\n".join(lines)
 
 
 def critical(entry: dict) -> dict[str, float]:
@@ -308,23 +270,8 @@ def format_rows(rows1: list[dict], total1: float, rows2: list[dict], total2: flo
     return "\n".join(lines)
 
 
-def main(jobs: list[int], class_size: int, do_profile: bool, time_limit: float = 20.0,
-         what_if: tuple[str, ...] = ()) -> int:
+def main(jobs: list[int], class_size: int, do_profile: bool, time_limit: float = 20.0) -> int:
     entries = subjects()
-    if what_if:
-        base = profile(entries, time_limit)
-        print(format_profile(base), flush=True)
-        cut = profile(entries, time_limit, what_if)
-        print("\n" + format_profile(cut))
-        print("\n" + format_compare(base, cut, what_if), flush=True)
-        jobs_class = jobs[-1]
-        today, _ = grade_class(class_size, jobs_class, time_limit)
-        wall, notes = grade_class_cut(class_size, jobs_class, what_if, time_limit)
-        differ = [n for n in notes if n != "as expected" and not n.startswith("score")]
-        print(f"\na class of {class_size}, -j {jobs_class}, child processes as in batch grading: today {today:.1f} s, "
-              f"with {', '.join(what_if)} {wall:.1f} s; verdicts with the cuts: "
-              + ("all as expected" if not differ else "DIFFERENT: " + "; ".join(differ)))
-        return 0
     hostile = sum(1 for label, _ in entries if label.startswith("hostile/"))
     print(f"grading {len(entries)} submissions: chat.py, {len(entries) - 1 - hostile} examples"
           + (f", {hostile} hostile" if hostile else "") + "; wall time of each child `python -m grader`", flush=True)

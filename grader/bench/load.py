@@ -28,7 +28,6 @@ from pathlib import Path
 from .. import dialect as dialects
 from .. import grade as grading
 from .. import proc, sandbox
-from . import sockdiag
 from ..harness import Harness, ServerDown
 from ..submission import Submission, load
 
@@ -258,7 +257,7 @@ def _connect_all(n: int, port: int, dialect: dialects.Dialect, alive, deadline: 
         give_up = min(deadline, time.monotonic() + JOIN_TIMEOUT)
         while len(waiting) > limit:
             for client_port in list(waiting):
-                end = sockdiag.server_end(port, client_port)
+                end = proc.server_end(port, client_port)
                 if end is None or (end[1] != 0 and end[0] == 0):
                     del waiting[client_port]
             if len(waiting) <= limit:
