@@ -376,8 +376,7 @@ class MainGroup(Group):
         goodbye = (d.goodbye(name) or b"").decode("utf-8", "replace").strip()
         how = Msg("leave.how.goodbye", goodbye=goodbye) if goodbye else Msg("leave.how.close")
         h.leave(leaver)
-        for o in observers:
-            o.wait_token(name, h.left(NOTICE), marks[o.name])
+        self.missed(name, observers, [marks[o.name] for o in observers], time.monotonic() + h.left(NOTICE))
         if observers:  # a notice may follow a relayed copy of the goodbye; they all arrive together
             observers[0].wait_quiet(0.15, h.left(0.5))
         adds = self.server_adds_name

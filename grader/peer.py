@@ -32,6 +32,7 @@ class Peer:
         self._server_stuck = server_stuck
         self._send_limit = SEND_TIMEOUT
         self.sent = 0                # bytes the kernel took from us
+        self.reads = True            # False: a user that never reads (connect(read=False))
         self._data = bytearray()
         self._cond = threading.Condition()
         self.closed = False          # the server closed (or reset) the connection
@@ -61,6 +62,7 @@ class Peer:
             sock.close()
             raise
         self._sock = sock
+        self.reads = read
         if read:
             self._reader = threading.Thread(target=self._read, daemon=True, name=f"peer-{self.name}")
             self._reader.start()
@@ -119,7 +121,11 @@ class Peer:
             left = moved + self._send_limit - time.monotonic()
             if left <= 0:
                 return False
-            select.select([], [sock], [], min(left, 0.05))
+            if select.select([], [sock], [], min(left, 0.05))[1]:
+                continue
+            if (self._server_stuck and time.monotonic() - moved >= quiescence.FIRST_LOOK
+                    and self._server_stuck(None)):
+                return False   # the server will never read us again: no need to wait out the limit
         if consumed_timeout and self.kind == "tcp":
             self._wait_read(consumed_timeout)
         return True

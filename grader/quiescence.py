@@ -31,6 +31,7 @@ _SUPPORTED = platform.machine() in ("x86_64", "AMD64")
 # with a timeout, which argument must say "no timeout". Anything else counts as "may act by itself".
 _ON_FD = {0, 17, 19, 45, 47}           # read, pread64, readv, recvfrom, recvmsg: input on one fd
 _ACCEPT = {43, 288}                    # accept, accept4: a connection on the listening socket
+_SEND = {1, 20, 44, 46, 307}           # write, writev, sendto, sendmsg, sendmmsg: room on one fd
 _ASLEEP = {61, 247, 34}                # wait4, waitid (there are no children: checked), pause
 _WATCH = {7: (3, "neg"), 23: (5, "null"), 270: (5, "null"), 271: (3, "null"),   # poll, select, ppoll
           232: (4, "neg"), 281: (4, "neg"), 441: (4, "null")}                 # epoll_wait*: any fd
@@ -57,8 +58,9 @@ def wait(real_wait: Callable[[float], T], finished: Callable[[T], bool], timeout
 
 
 def thread_wait(pid: int, tid: str) -> tuple[str, int] | None:
-    """What a blocked thread waits for: ("fd", n), ("accept", n), ("watch", 0) for poll and the
-    like, ("other", 0) for a lock or a child; None if it runs, sleeps with a timeout, or is unknown."""
+    """What a blocked thread waits for: ("fd", n), ("accept", n), ("send", n) for room to write,
+    ("watch", 0) for poll and the like, ("other", 0) for a lock or a child; None if it runs, sleeps
+    with a timeout, or is unknown."""
     try:
         with open(f"/proc/{pid}/task/{tid}/stat", "rb") as f:
             stat = f.read()
@@ -75,6 +77,8 @@ def thread_wait(pid: int, tid: str) -> tuple[str, int] | None:
         return "fd", args[0]
     if nr in _ACCEPT:
         return "accept", args[0]
+    if nr in _SEND:
+        return "send", args[0]
     if nr in _ASLEEP:
         return "other", 0
     if nr == _FUTEX:
@@ -123,10 +127,13 @@ def _nothing_to_act_on(server: "Server", peers: Iterable["Peer"], waits: list[tu
     """No input the server waits for is there or on its way: every user connection with something
     pending (bytes on their way or unread, or not accepted yet) is one that no thread waits on.
     A thread in poll/select/epoll may watch anything: then nothing may be pending at all, and the
-    server may not be sending either."""
+    server may not be sending either. A thread blocked writing waits for room that only the reader
+    makes: it is stuck only when that reader is a user of ours that never reads."""
     watching = any(kind == "watch" for kind, _ in waits)
     accepting = any(kind == "accept" for kind, _ in waits)
-    read_inodes = {_socket_inode(server.program.pid, fd) for kind, fd in waits if kind == "fd"}
+    pid = server.program.pid
+    read_inodes = {_socket_inode(pid, fd) for kind, fd in waits if kind == "fd"}
+    send_inodes = {_socket_inode(pid, fd) for kind, fd in waits if kind == "send"}
     if watching and server.program.stdin_pending():
         return False
     ports = {b.port for b in server.program.bindings if b.kind == "tcp"}
@@ -143,7 +150,9 @@ def _nothing_to_act_on(server: "Server", peers: Iterable["Peer"], waits: list[tu
             return False
         if end is None:
             continue
-        if end.wqueue:   # still on its way to the user
+        if not peer.reads:
+            send_inodes.discard(end.inode)
+        elif end.wqueue:   # still on its way to the user
             return False
         if end.inode == 0:
             if accepting or watching:
@@ -151,7 +160,7 @@ def _nothing_to_act_on(server: "Server", peers: Iterable["Peer"], waits: list[tu
         elif (end.received is None or end.received < peer.sent or end.rqueue) and (
                 watching or end.inode in read_inodes):
             return False
-    return True
+    return not send_inodes
 
 
 def stuck(server: "Server", peers: Iterable["Peer"], waiting: "Peer | None" = None) -> bool:

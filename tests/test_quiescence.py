@@ -124,3 +124,97 @@ def test_a_wait_ends_early_only_when_stuck():
     assert quiescence.wait(real_wait, bool, 0.1, lambda: False) is False
     assert sum(calls) >= 0.09   # never stuck: the whole timeout
     assert quiescence.wait(lambda t: True, bool, 5.0, lambda: True) is True
+
+
+# A student-style server: one thread per client, each message relayed to the others with a blocking
+# sendall(), the way most hand-ins do it.
+BLOCKING_RELAY = '''
+import socket, threading
+clients = []
+def handle(conn):
+    while True:
+        data = conn.recv(65536)
+        if not data:
+            break
+        for other in list(clients):
+            if other is not conn:
+                other.sendall(data)
+server = socket.socket()
+server.bind(("127.0.0.1", 5555))
+server.listen()
+while True:
+    conn, _ = server.accept()
+    clients.append(conn)
+    threading.Thread(target=handle, args=(conn,), daemon=True).start()
+'''
+
+# A server whose threads wake up every 0.1 s by themselves: it may always still act.
+TIMED_RELAY = '''
+import socket, threading
+clients = []
+def handle(conn):
+    while True:
+        try:
+            data = conn.recv(65536)
+        except socket.timeout:
+            continue
+        if not data:
+            break
+        for other in list(clients):
+            if other is not conn:
+                try:
+                    other.sendall(data)
+                except socket.timeout:
+                    pass
+server = socket.socket()
+server.bind(("127.0.0.1", 5555))
+server.listen()
+while True:
+    conn, _ = server.accept()
+    conn.settimeout(0.1)
+    clients.append(conn)
+    threading.Thread(target=handle, args=(conn,), daemon=True).start()
+'''
+
+
+def harness_for(tmp_path, source):
+    from grader import submission
+    from grader.harness import Harness
+    (tmp_path / "server.py").write_text(source, encoding="utf-8")
+    h = Harness(submission.load(tmp_path / "server.py"), 20)
+    return h, h.start_server()
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="system call numbers are x86-64's")
+def test_a_server_blocked_sending_to_a_user_who_never_reads_is_stuck(tmp_path):
+    h, server = harness_for(tmp_path, BLOCKING_RELAY)
+    try:
+        sloth = h.connect(server, "Sloth", read=False, small_buffer=True)
+        alice = h.connect(server, "Alice")
+        assert proc.wait_until(lambda: h.stuck(server), 5)   # idle: every thread in accept() or recv()
+        alice.limit_send_time(15)
+        assert not alice.send(b"x" * (32 << 20))   # gives up once the relay to Sloth is wedged...
+        assert h.stuck(server)                     # ...which is what stuck means here
+        assert proc.server_end(server.port, sloth.local_port) is not None
+    finally:
+        h.close()
+
+
+@pytest.mark.timeout(30)
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="system call numbers are x86-64's")
+def test_a_server_that_wakes_up_by_itself_is_never_stuck(tmp_path):
+    h, server = harness_for(tmp_path, TIMED_RELAY)
+    try:
+        h.connect(server, "Sloth", read=False, small_buffer=True)
+        alice = h.connect(server, "Alice")
+        bob = h.connect(server, "Bob")
+        assert alice.send(b"hello\n", consumed_timeout=2)
+        assert bob.wait_token("hello", 3)
+        # Its threads sleep with a timeout: a message may still come, so a wait runs to its end.
+        assert not any(h.stuck(server, bob) for _ in range(20))
+        started = time.monotonic()
+        assert not bob.wait_token("never sent", 0.5)
+        assert time.monotonic() - started >= 0.5
+    finally:
+        h.close()
