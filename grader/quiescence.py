@@ -2,13 +2,15 @@
 
 Most of a grading's time used to be spent waiting out timeouts for what never comes: a message a
 broken server does not relay, a duplicate or a leaked private message that must not come, a close
-or an exit that does not happen. Such a wait may end early once the server provably cannot act any
-more: every thread of it is blocked in a call that only input ends (recv or accept on a known
-socket, poll/select/epoll or a lock without a timeout), no CPU was used between two looks, no input
-it waits for is there or on its way (bytes a user sent that the server's kernel has not received
-yet count as on their way), and the user who waits has received all the server sent it. A server that runs, sleeps,
-polls with a timeout or has child processes is waited for to the full timeout, so no verdict rests
-on less evidence than before. The system call numbers are x86-64's; elsewhere nothing ends early.
+or an exit that does not happen, a send to a server that stopped reading. Such a wait may end early
+once the server provably cannot act any more: every thread of it is blocked in a call that only
+input ends (recv or accept on a known socket, poll/select/epoll or a lock without a timeout, or a
+send to a user of ours who never reads), no CPU was used between two looks, no input it waits for
+is there or on its way (bytes a user sent that the server's kernel has not received yet count as on
+their way), and the user who waits has received all the server sent it. A server that runs, sleeps,
+polls or sends with a timeout, or has child processes, is waited for to the full timeout, so no
+verdict rests on less evidence than before. The system call numbers are x86-64's; elsewhere
+nothing ends early.
 """
 from __future__ import annotations
 
