@@ -6,8 +6,8 @@ report fixture and every hostile submission, symlinked side by side — graded i
 and every row compared with its entry's expected.json, and grades.csv with the gradebook that the
 expected.json files and assignments/rubric.toml imply. Then determinism (issue 5): the class is graded
 twice more, both runs side by side (four gradings at once), and every verdict must be the same in all
-three runs; and a subset graded with -j 1 must get the verdicts it got with -j 2. About 4.5 minutes on
-two cores: 110 s for the first run, 115 s for the two others, 35 s for the subset.
+three runs; and a subset graded with -j 1 must get the verdicts it got with -j 2. About 2 minutes on
+two cores: 45 s for the first run, 55 s for the two others, 14 s for the subset.
 
 An expected.json holds the verdict each check must get, or {"error": "<part of the message>"} for an
 entry that cannot be graded at all (a report without code).
