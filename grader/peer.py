@@ -123,8 +123,8 @@ class Peer:
                 return False
             if select.select([], [sock], [], min(left, 0.05))[1]:
                 continue
-            if (self._server_stuck and time.monotonic() - moved >= quiescence.FIRST_LOOK
-                    and self._server_stuck(None)):
+            stuck = self._stuck(waiting=False)
+            if stuck and time.monotonic() - moved >= quiescence.FIRST_LOOK and stuck():
                 return False   # the server will never read us again: no need to wait out the limit
         if consumed_timeout and self.kind == "tcp":
             self._wait_read(consumed_timeout)
@@ -133,9 +133,8 @@ class Peer:
     def _wait_read(self, timeout: float) -> bool:
         """Until the server has accepted us and read all we sent: every byte reached its kernel (none
         still waits in our buffer or on the loopback, to be glued to the next) and none is unread."""
-        stuck = self._server_stuck and (lambda: self._server_stuck(None))
         return quiescence.wait(lambda t: proc.wait_until(self.read_by_server, t, self._server_alive),
-                               lambda ok: ok or not self._server_alive(), timeout, stuck)
+                               lambda ok: ok or not self._server_alive(), timeout, self._stuck(waiting=False))
 
     def read_by_server(self) -> bool:
         try:
@@ -213,8 +212,11 @@ class Peer:
     def text(self, since: int = 0) -> str:
         return self.raw(since).decode("utf-8", "replace")
 
-    def _stuck(self) -> "Callable[[], bool] | None":
-        return self._server_stuck and (lambda: self._server_stuck(self))
+    def _stuck(self, waiting: bool = True) -> "Callable[[], bool] | None":
+        """server_stuck as a wait's stop condition; `waiting`: this user waits for what the server sends."""
+        if self._server_stuck is None:
+            return None
+        return lambda: self._server_stuck(self if waiting else None)
 
     def wait(self, predicate: Callable[[bytes], bool], timeout: float, since: int = 0) -> bool:
         """Wait until predicate(bytes received since `since`) holds; False on timeout or dead server."""
