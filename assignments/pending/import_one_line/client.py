@@ -18,6 +18,7 @@ def recv_loop():
 
 
 threading.Thread(target=recv_loop, daemon=True).start()
+print('Сначала введи имя, потом пиши сообщения. /q - выход')
 while True:
     try:
         line = input()

@@ -19,6 +19,7 @@ class ChatClient:
 
     def run(self):
         threading.Thread(target=self.receive_loop, daemon=True).start()
+        print("Type your nickname first, then chat. /bye to quit.")
         for line in sys.stdin:
             line = line.rstrip("\n")
             self.sock.sendall((line + "\n").encode("utf-8"))
