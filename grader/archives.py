@@ -108,8 +108,8 @@ def _unzip(archive: Path, dest: Path, budget: _Budget) -> None:
             budget.member()
             name = _zip_name(info)
             target = _inside(dest, name, budget.label)
-            mode = info.external_attr >> 16   # Unix mode, when the zip was made on Unix; 0 otherwise
-            if mode and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+            kind = stat.S_IFMT(info.external_attr >> 16)   # a Unix file type, if the zip has one
+            if kind and kind not in (stat.S_IFREG, stat.S_IFDIR):
                 raise ArchiveError(Msg("archive.special", name=budget.label, member=name))
             if target is None:
                 continue

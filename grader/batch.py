@@ -35,13 +35,15 @@ MARGIN = 30.0   # seconds beyond a grading's own time limit before its child pro
 
 def is_class_folder(path: Path) -> bool:
     """A folder of students' entries rather than one student's files: one whose own files do not
-    look like one hand-in, or one with archives beside no code of its own."""
+    look like one hand-in, or one with archives, unless it is .py files beside a single archive (a
+    student's code and a zip of it)."""
     if not path.is_dir():
         return False
     if not looks_like_submission_folder(path):
         return True
     top = entries(path)
-    return any(archives.is_archive(p) for p in top) and not any(p.suffix == ".py" and p.is_file() for p in top)
+    packed = sum(archives.is_archive(p) for p in top)
+    return packed >= 2 or (packed == 1 and not any(p.suffix == ".py" and p.is_file() for p in top))
 
 
 def entries(folder: Path) -> list[Path]:
