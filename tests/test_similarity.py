@@ -3,8 +3,6 @@ held to the corpus. Every pair of the example submissions and report fixtures (w
 its own) must stay under THRESHOLD, and a disguised copy of each (every name it defines renamed, its
 comments replaced, respaced, its functions reordered, a function added) must reach it against its
 original and no other."""
-import ast
-import builtins
 from itertools import combinations
 from pathlib import Path
 
@@ -13,41 +11,11 @@ import pytest
 from grader import similarity
 from grader.similarity import THRESHOLD, code_of, fingerprints, near_copies, share, tokens
 
+from copy_helpers import disguise  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = sorted((p.parent for s in ("examples", "reports") for p in (ROOT / "assignments" / s).glob("*/expected.json")),
                 key=lambda p: p.name)
-EXTRA = '''
-def log_event(kind, who, text=""):
-    stamp = time.strftime("%H:%M:%S")
-    line = f"[{stamp}] {kind} {who} {text}"
-    with open("chat.log", "a", encoding="utf-8") as f:
-        f.write(line + "\\n")
-    return line
-'''
-
-
-def disguise(source: str) -> str:
-    """What a student who copies does: rename every name the program defines, drop and write comments,
-    let a formatter respace it (ast.unparse), put the functions in another order, add a function."""
-    tree = ast.parse(source)
-    kept = set(dir(builtins)) | {"self", "cls"} | {(a.asname or a.name).split(".")[0] for node in ast.walk(tree)
-                                                  if isinstance(node, (ast.Import, ast.ImportFrom)) for a in node.names}
-    defined = {n for node in ast.walk(tree) for n in (
-        [node.name] if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else
-        [node.arg] if isinstance(node, ast.arg) else
-        [node.id] if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store) else [])} - kept
-    new = {name: f"v{i}_{name[::-1]}" for i, name in enumerate(sorted(defined))}
-    for node in ast.walk(tree):
-        for attr in ("id", "arg", "name"):
-            if isinstance(getattr(node, attr, None), str) and not isinstance(node, ast.alias):
-                setattr(node, attr, new.get(getattr(node, attr), getattr(node, attr)))
-        if isinstance(node, (ast.Global, ast.Nonlocal)):
-            node.names = [new.get(n, n) for n in node.names]
-    slots = [i for i, s in enumerate(tree.body) if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))]
-    for i, moved in zip(slots, [tree.body[i] for i in slots][::-1]):
-        tree.body[i] = moved
-    lines = ast.unparse(tree).split("\n")
-    return "\n".join(f"{line}  # step {n}" if n % 5 == 2 else line for n, line in enumerate(lines)) + EXTRA
 
 
 def test_names_comments_strings_and_spacing_do_not_change_the_tokens():
