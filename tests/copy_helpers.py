@@ -25,7 +25,8 @@ def disguise(source: str) -> str:
     new = {name: f"v{i}_{name[::-1]}" for i, name in enumerate(sorted(defined))}
     for node in ast.walk(tree):
         for attr in ("id", "arg", "name"):
-            if isinstance(getattr(node, attr, None), str) and not isinstance(node, ast.alias):
+            # an imported name (alias) and a keyword argument (target=) are the library's, not the student's
+            if isinstance(getattr(node, attr, None), str) and not isinstance(node, (ast.alias, ast.keyword)):
                 setattr(node, attr, new.get(getattr(node, attr), getattr(node, attr)))
         if isinstance(node, (ast.Global, ast.Nonlocal)):
             node.names = [new.get(n, n) for n in node.names]
