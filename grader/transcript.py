@@ -73,4 +73,4 @@ def bound(events: list[dict]) -> list[dict]:
 
 def rendered(events: list[dict], lang: str) -> list[dict]:
     """The events with every text a string, in `lang`."""
-    return [{**e, "text": render(e["text"], lang)} for e in events]
+    return [{**e, "text": shorten(render(e["text"], lang))} for e in events]

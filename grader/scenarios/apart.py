@@ -12,6 +12,7 @@ from ..harness import Server
 from ..observations import BusyObs, DisconnectObs, SilentObs, SlowObs
 from ..peer import Peer
 from ..reasons import Reason
+from ..transcript import shorten
 from .base import Scenario
 
 IDLE_WINDOW = 0.3   # seconds of sampling while idle...
@@ -142,7 +143,7 @@ class SlowScenario(Scenario):
         burst = line * (SLOW_BYTES // len(line))
         alice.limit_send_time(STALL)
         self.note(self.part, Reason.TRANSCRIPT_BURST, user="Alice", count=len(burst) // len(line),
-                  line=repr(line.decode("utf-8", "replace")))
+                  line=shorten(repr(line.decode("utf-8", "replace")), 40))
         if not alice.send(burst):
             self.seen = SlowObs(sender_stalled=True)
             return
