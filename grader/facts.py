@@ -42,3 +42,8 @@ def compile_error(sub: Submission, problem: str) -> CompileError:
     newer = static.newer_syntax(sub.server_source) if "SyntaxError" in problem else None
     return CompileError(problem=problem, origin=origin.msg if origin else None, line=line,
                         newer=newer if isinstance(newer, Msg) else None, python=PYTHON)
+
+
+def client_names_port(sub: Submission, port: int) -> bool:
+    """Whether the client's code has `port` as a number of its own (the chat's, of several the server opens)."""
+    return bool(re.search(rf"\b{port}\b", sub.client_source))

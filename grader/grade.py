@@ -1,7 +1,6 @@
 """Grade one submission: load it, read its code, learn its dialect, observe it (grader.runner), judge, score."""
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field
 
@@ -139,7 +138,7 @@ def _chat_port(h: Harness, server: Server, guess: dialects.Dialect) -> Server:
     if len(ports) < 2:
         return server
     requested = {p.port: b.requested[1] for p in ports for b in server.program.bindings if b.port == p.port}
-    named = [p for p in ports if re.search(rf"\b{requested[p.port]}\b", h.sub.client_source)]
+    named = [p for p in ports if facts.client_names_port(h.sub, requested[p.port])]
     chosen = named[0] if len(named) == 1 else None
     h.dialect = guess
     for candidate in ([] if chosen else ports):

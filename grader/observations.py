@@ -13,6 +13,7 @@ from enum import Enum
 
 from .messages import Msg
 from .transcript import Transcript
+from .verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ class Observations:
     busy: BusyObs | None = None
     silent: SilentObs | None = None
     slow: SlowObs | None = None
-    fallback: dict[str, object] = field(default_factory=dict)         # scenario -> Verdict for unseen parts
+    fallback: dict[str, Verdict] = field(default_factory=dict)        # scenario -> the verdict of unseen parts
     transcripts: dict[str, Transcript] = field(default_factory=dict)  # scenario -> its transcript
 
     @property

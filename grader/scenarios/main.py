@@ -15,8 +15,7 @@ from ..observations import (BroadcastObs, EchoObs, JoinObs, LeaveObs, MainObs, M
                             RegistersObs, SenderObs, Start, StartObs, UnicodeObs, segment_with, two_user_pattern)
 from ..peer import Peer
 from ..reasons import Reason
-from .base import DELIVERY, NOTICE, SETTLE, Scenario
-from .console import console_chat
+from .base import DELIVERY, NOTICE, SETTLE, Console, Scenario
 
 UNICODE_TEXT = "Привет, мир! 👋 {token}"
 
@@ -33,7 +32,7 @@ class MainScenario(Scenario):
         bob = self.join_watched(server, "Bob", [alice], seen_join)
         token, missed = self.deliver("broadcast", alice, [bob], "hello")
         if missed:
-            if self.facts.reads_keyboard and console_chat(self):
+            if self.facts.reads_keyboard and self.console_chat():
                 return
             seen.broadcast = BroadcastObs(False, self.server_state("broadcast", server), DELIVERY)
             carol = self.join_watched(server, "Carol", [alice, bob], seen_join)
@@ -92,6 +91,37 @@ class MainScenario(Scenario):
             return None, None
         seen.registers = RegistersObs(False)
         return alice, server
+
+    def console_chat(self) -> bool:
+        """The other two-user chat: one client, and the person typing into the server's console (tried when
+        the first broadcast did not arrive and the server reads its keyboard). Whether Alice and the
+        console chat; if they do, fills the record for a chat of two."""
+        h, seen = self.h, self.seen
+        server = h.start_server(stdin=True)
+        console = Console(server.program)
+        mark = console.mark()
+        alice = self.join("broadcast", server, "Alice")
+        joined = "Alice" in console.text(mark) or console.wait_token("Alice", h.left(NOTICE / 2), mark)
+        token, missed = self.deliver("broadcast", alice, [console], "hello")
+        if missed:
+            return False
+        answer, mark = self.token(), alice.mark()
+        self.note("broadcast", Reason.TRANSCRIPT_STDIN, text=f"hi {answer}")
+        server.program.write_stdin(f"hi {answer}\n")
+        arrived = alice.wait_token(answer, h.left(DELIVERY), mark)
+        self.got("broadcast", alice, mark)
+        if not arrived:
+            return False
+        seen.two_user = True
+        seen.broadcast = BroadcastObs(True, console=True)
+        seen.multi = MultiObs(console=True)
+        self.sender_name(alice, console, segment_with(console.text(), token))
+        self.unicode(alice, console, server)
+        seen.echo = EchoObs(("Alice",) if alice.count(token) else ())
+        seen.private = PrivateObs(console=True)
+        seen.join = JoinObs(console_told=joined)
+        self.leave(alice, [console], server)
+        return True
 
     def join_watched(self, server: Server, name: str, watchers: list, seen: list) -> Peer:
         marks = [w.mark() for w in watchers]
