@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 
-from .checks import BY_ID, CHECKS
+from .checks import CHECKS
 from .harness import Harness, ServerDown
 from .observations import Observations, SourceFacts
 from .reasons import Reason
@@ -54,7 +54,7 @@ def observe(h: Harness, facts: SourceFacts, seed: str, obs: Observations) -> Non
 def judge(obs: Observations, checks: list[Check] = CHECKS) -> dict[str, Verdict]:
     """Every check's verdict, in order; never raises."""
     verdicts: dict[str, Verdict] = {}
-    by_id = {c.id: c for c in checks} if checks is not CHECKS else BY_ID
+    by_id = {c.id: c for c in checks}
     for c in checks:
         verdict = _judge_one(c, obs, verdicts, by_id)
         if verdict.status in WITH_TRANSCRIPT and c.scenario in obs.transcripts:

@@ -351,3 +351,27 @@ def test_a_lost_point_carries_the_transcript_of_its_parts():
     assert [e["event"] for e in verdicts["no_echo"].transcript] == ["sent", "sent", "note"]  # broadcast + multi_user
     assert verdicts["no_echo"].transcript[0]["t"] == 0.0
     assert verdicts["sender_name"].transcript == []   # passed: no transcript
+
+
+def test_a_transcript_is_bounded_keeping_its_start_and_its_end():
+    from grader.transcript import CHECK_CHARS, CHECK_EVENTS, TEXT_CHARS, bound, rendered, shorten
+    long = "A" * 1000 + "Z" * 1000
+    assert len(shorten(long)) <= TEXT_CHARS and shorten(long).startswith("A") and shorten(long).endswith("Z")
+    events = [{"t": i / 10, "user": "Bob", "event": "got", "text": f"{i:03} " + "x" * 200} for i in range(200)]
+    kept = bound(events)
+    notes = [e for e in kept if e["event"] == "note"]
+    assert len(kept) <= CHECK_EVENTS and len(notes) == 1
+    assert kept[0] is events[0] and kept[-1] is events[-1]
+    assert sum(len(e["text"]) for e in kept if e["event"] != "note") <= CHECK_CHARS
+    assert rendered(notes, "en")[0]["text"] == f"… {200 - len(kept) + 1} events left out …"
+    assert [e["t"] for e in kept] == sorted(e["t"] for e in kept)
+    assert bound(events[:3]) == events[:3]
+
+
+def test_the_json_of_a_check_shows_a_transcript_unless_it_passed():
+    from grader.grade import CheckResult
+    event = {"t": 0.0, "user": "Alice", "event": "sent", "text": "hi"}
+    passed = CheckResult("broadcast", "t", "pass", 10, 10, "", [event]).as_json()
+    failed = CheckResult("broadcast", "t", "fail", 0, 10, "why", [event]).as_json()
+    assert set(passed) == {"id", "title", "status", "points", "max_points", "message"}
+    assert failed["transcript"] == [event] and set(failed) - set(passed) == {"transcript"}
