@@ -89,7 +89,7 @@ class Scenario:
 
     # -- steps that write the transcript ------------------------------------------------------
     def note(self, part: str, reason: Reason, **values) -> None:
-        self.log.add(part, "note", "", Msg(reason, **values))
+        self.log.add(part, "note", str(values.get("user", "")), Msg(reason, **values))
 
     def server_state(self, part: str, server: Server) -> Crash:
         crash = crash_of(server)
@@ -117,7 +117,10 @@ class Scenario:
 
     def close(self, part: str, peer: Peer, reset: bool = False) -> None:
         self.note(part, Reason.TRANSCRIPT_RESET if reset else Reason.TRANSCRIPT_CLOSED, user=peer.name)
-        peer.abort() if reset else peer.close()
+        if reset:
+            peer.abort()
+        else:
+            peer.close()
 
     def got(self, part: str, receiver, since: int) -> None:
         """Add what `receiver` got from `since` on that this part's transcript does not show yet."""
