@@ -79,7 +79,8 @@ def used_keys(sources: dict[str, str]) -> tuple[set[str], list[str]]:
             if not isinstance(node, ast.Call):
                 continue
             called = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
-            if getattr(node.func, "id", None) in CONSTRUCTORS and node.args:   # fail(R.X): a key; fail(e.msg): a message already
+            # fail(R.X) gives a key; fail(e.msg) a message built elsewhere
+            if getattr(node.func, "id", None) in CONSTRUCTORS and node.args:
                 used |= keys_of(node.args[0]) or set()
                 continue
             position = 0 if called == "Msg" else forwarders.get((rel, called))
