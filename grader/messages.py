@@ -188,6 +188,13 @@ EN = {
     "slow.sender": "while Sloth read nothing, the server stopped reading Alice's messages: one slow client stalls the chat",
     "slow.receiver": "while Sloth read nothing, Bob stopped receiving: the server blocks sending to a client that "
                      "does not read",
+    # the transcript of a lost point
+    "transcript.connected": "{user} connected",
+    "transcript.closed": "{user} closed the connection",
+    "transcript.reset": "{user}'s connection was reset",
+    "transcript.stdin": "typed into the server's console: {text}",
+    "transcript.burst": "{user} sent {count} copies of {line} at once",
+    "transcript.elided": "… {count} events left out …",
     # the dialect
     "dialect": "learned from {source}; {transport}; {speaks}; name sent as {name}; messages as {message}; {leave}; "
                "private messages as {private}",
@@ -400,6 +407,13 @@ RU = {
                    "останавливает чат",
     "slow.receiver": "пока Sloth ничего не читал, Bob перестал получать сообщения: сервер блокируется на отправке "
                      "клиенту, который не читает",
+    # стенограмма потерянного балла
+    "transcript.connected": "{user} подключился(лась)",
+    "transcript.closed": "{user} закрыл(а) соединение",
+    "transcript.reset": "соединение {user} сброшено",
+    "transcript.stdin": "набрано в консоли сервера: {text}",
+    "transcript.burst": "{user} отправил(а) разом {count} копий {line}",
+    "transcript.elided": "… пропущено событий: {count} …",
     "dialect": "выяснено по {source}; {transport}; {speaks}; имя отправляется как {name}; сообщения как {message}; "
                "{leave}; личные сообщения как {private}",
     "dialect.from_code": "коду сервера",

@@ -163,10 +163,10 @@ class Profiler:
 
 
 def _install(p: Profiler) -> None:
-    from .. import checks, grade, harness, peer, proc, quiescence, relay, sandbox, submission
+    from .. import grade, harness, peer, proc, quiescence, relay, sandbox, scenarios, submission
     p.wrap(grade, "_learn", "learn: other (running the client, typing)", context="learn dialect")
-    for group in checks.GROUPS:
-        p.wrap(group, "run", "checks: other (sending, sockets, CPU)", context=group.__name__)
+    for scenario in scenarios.SCENARIOS:
+        p.wrap(scenario, "run", "checks: other (sending, sockets, CPU)", context=scenario.__name__)
     p.wrap(grade, "load", "load the submission")
     p.wrap(sandbox, "compile_error", "compile")
     p.wrap(sandbox, "start", "process: spawn (copy + fork)")
@@ -188,7 +188,7 @@ def _install(p: Profiler) -> None:
     p.wrap(peer.Peer, "wait_closed", lambda ok: "wait: closed" if ok else "wait: close timed out (still open)")
     p.wrap(peer.Peer, "connect", "connect")
     p.wrap(peer.Peer, "send", lambda ok: "send" if ok else "send: gave up (the server stopped reading)")
-    p.wrap(checks.BusyLoopGroup, "busy", "CPU sampling window")
+    p.wrap(scenarios.BusyScenario, "busy", "CPU sampling window")
     p.wrap(harness.Harness, "close", "process: stop")
     del submission
 
