@@ -129,7 +129,7 @@ def check_bars(graded: list[dict], say) -> str:
                            f'<title>{tip}</title></rect>')
             x += w
     out.append("</svg>")
-    legend = "".join(f'<span><i class="swatch" style="background:{COLORS[s]}"></i>{say("html.status." + s)}</span>'
+    legend = "".join(f'<span><i class="swatch" style="background:{COLORS[s]}"></i>{say(f"html.status.{s}")}</span>'
                      for s in STATUSES)
     return "".join(out) + f'<p class="legend">{legend}</p>'
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import rubric, sandbox, static
+from grader import html_report, rubric, sandbox, static
 from grader.checks import BY_ID, CHECKS
 from grader.grade import grade
 from grader.messages import EN, RU, Msg, Names, Parts, render
@@ -30,9 +30,12 @@ FAMILIES = {
     ("static.py", "key"): {key for _, key, _ in static.NEWER_SYNTAX},
     # verdict._message wraps only a Reason member (isinstance test): the enum's own test covers it
     ("verdict.py", "reason"): set(),
+    ("report.py", "f'transcript.{event}'"): {f"transcript.{e}" for e in ("sent", "got", "server", "note")},
+    ("html_report.py", "f'html.status.{status}'"): {f"html.status.{s}" for s in html_report.STATUSES},
+    ("html_report.py", "f'html.status.{s}'"): {f"html.status.{s}" for s in html_report.STATUSES},
 }
 # Functions that hand a key parameter on to Msg: (file glob, function name) -> the key's position.
-FORWARDERS = {("report.py", "say"): 0, ("batch.py", "say"): 0, ("scenarios/*.py", "note"): 1}
+FORWARDERS = {("report.py", "say"): 0, ("batch.py", "say"): 0, ("html_report.py", "say"): 0, ("scenarios/*.py", "note"): 1}
 # Verdict constructors: a Reason given to them is a key (a Msg or Parts given to them is not).
 CONSTRUCTORS = {"ok", "partial", "fail", "skip", "error"}
 
