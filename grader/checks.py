@@ -12,8 +12,9 @@ import threading
 import time
 from dataclasses import dataclass
 
-from . import proc, quiescence, static
+from . import static, waiting
 from .harness import Harness, Server, ServerDown
+from .kernel import procfs
 from .messages import Msg, Names, Parts
 from .peer import Peer
 from .verdict import Verdict, fail, ok, partial
@@ -493,11 +494,11 @@ class BusyLoopGroup(Group):
         last_busy = started
         while (now := time.monotonic()) < started + window:
             samples += 1
-            if proc.runnable(server.program.pid):
+            if procfs.runnable(server.program.pid):
                 busy += 1
                 last_busy = now
             time.sleep(SAMPLE_EVERY)  # a sampler: the measure is how the server spends time
-            if time.monotonic() - last_busy >= quiescence.FIRST_LOOK and self.h.stuck(server):
+            if time.monotonic() - last_busy >= waiting.FIRST_LOOK and self.h.stuck(server):
                 return busy / samples * min(1.0, (time.monotonic() - started) / window)
         return busy / samples if samples else 0.0
 

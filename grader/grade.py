@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import dialect as dialects
-from . import sandbox, static
+from . import quiescence, sandbox, static
 from .checks import BY_ID, CHECKS, run_groups
 from .harness import Harness, Server, ServerDown
 from .messages import Msg, render
@@ -107,10 +107,10 @@ def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool
         hint = Msg("no_compile.newer", feature=newer, version=PYTHON) if newer else Msg("empty")
         return ({"server_starts": fail(Msg("no_compile", where=where, problem=problem, hint=hint))},
                 guess.transport, False, guess)
-    h = Harness(sub, seconds)
+    h = Harness(sub, seconds, stuck=quiescence.stuck)
     try:
         try:
-            h.dialect = _learn(h, guess)
+            h.dialect = learn_dialect(h, guess)
         except ServerDown as e:  # no use starting it five more times
             return {"server_starts": fail(e.msg)}, guess.transport, False, guess
         verdicts, two_user = run_groups(h, seed=sub.label)
@@ -119,7 +119,7 @@ def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool
         h.close()
 
 
-def _learn(h: Harness, guess: dialects.Dialect) -> dialects.Dialect:
+def learn_dialect(h: Harness, guess: dialects.Dialect) -> dialects.Dialect:
     """The dialect, learned on a server of its own; raises ServerDown if the server does not start."""
     sub = h.sub
     problem = sandbox.compile_error(sub.root, sub.client.script) if sub.client else None

@@ -5,6 +5,7 @@ program's session survives stop() (and kills it by pid then).
 """
 import errno
 import os
+import re
 import signal
 import socket
 import textwrap
@@ -670,7 +671,8 @@ def test_a_program_filling_its_folder_is_stopped(run, source, limit, reason):
     assert program.wait_exit(10) == -signal.SIGKILL
     assert not program.timed_out
     assert program.limit_hit == limit
-    assert program.traceback() == f"the grader stopped the program: {reason}"
+    assert str(program.traceback()) == f"the grader stopped the program: {reason}"
+    assert re.search("[а-я]", program.traceback().render("ru"))   # a Msg: --lang ru translates it
 
 
 @pytest.mark.timeout(20)

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from . import grading as grading_module
-from . import load
+from . import load, table
 from ..submission import SubmissionError
 
 
@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             print(json.dumps(runs, indent=1))
         else:
-            print(load.table(results, args.rounds))
+            print(table.table(results, args.rounds))
         return 0
     finally:
         for t in targets:
