@@ -113,6 +113,35 @@ def test_a_server_that_takes_only_two_users_is_reported_not_hung():
     assert time.monotonic() - started < 10
 
 
+# Takes its users, then dies at the first chat message (every token holds a "Q"; names do not).
+DIES_UNDER_LOAD = """
+import os, socket, threading
+def handle(conn):
+    lines = conn.makefile("rb")
+    lines.readline()   # the name
+    for line in lines:
+        if b"Q" in line:
+            os._exit(3)
+server = socket.create_server(("127.0.0.1", 5555))
+while True:
+    conn, _ = server.accept()
+    threading.Thread(target=handle, args=(conn,), daemon=True).start()
+"""
+
+
+@pytest.mark.timeout(30)
+def test_a_server_that_dies_under_load_is_reported_not_raised(tmp_path):
+    (tmp_path / "server.py").write_text(DIES_UNDER_LOAD, encoding="utf-8")
+    sub = submission.load(tmp_path / "server.py")
+    target = load.Target("dies", sub, dialects.from_source(sub))
+    try:
+        r = load.run(target, 3, 5, idle=0.1, timeout=10)
+    finally:
+        target.close()
+    assert r.error == "the server stopped: the server exited with status 3"
+    assert r.received < r.expected and not r.complete
+
+
 def test_percentiles():
     from collections import Counter
     hist = Counter({1: 98, 5: 1, 9: 1})

@@ -9,6 +9,7 @@ import re
 import signal
 import socket
 import textwrap
+import threading
 import time
 
 import pytest
@@ -796,3 +797,38 @@ def test_connect_ex_keeps_its_errno_contract_for_loopback(run, sockets):
     """)
     assert program.wait_exit(10) == 0
     assert f"code {errno.ECONNREFUSED}" in program.output()
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.skipif(os.uname().machine != "x86_64", reason="system call numbers are x86-64's")
+def test_waits_end_early_only_when_the_stop_early_callable_says_so(run):
+    asked, armed = [], threading.Event()
+
+    def stop_early():   # what the caller claims: nothing more can happen (once armed)
+        asked.append(time.monotonic())
+        return armed.is_set()
+
+    quick = run("print('up', flush=True)\nimport time\ntime.sleep(300)\n", stop_early=stop_early)
+    patient = run("print('up', flush=True)\nimport time\ntime.sleep(300)\n")
+    assert quick.wait_output("up", 10) and patient.wait_output("up", 10)
+    armed.set()
+    started = time.monotonic()
+    assert quick.wait_exit(10) is None and not quick.wait_output("never printed", 10)
+    assert time.monotonic() - started < 5 and asked   # ended once all output was read, not at the timeout
+    started = time.monotonic()
+    assert patient.wait_exit(0.5) is None
+    assert time.monotonic() - started >= 0.5
+
+
+def test_the_sandbox_sentences_are_messages_in_both_languages():
+    from grader.sandbox.limits import cpu_message, disk_message
+    limits = Limits(cpu_seconds=7, disk_files=50, disk_bytes=3 << 20)
+    messages = {
+        "the program used 7 s of CPU time, the grader's limit, and was killed": cpu_message(limits),
+        "the grader stopped the program: it created more than 50 files in its folder": disk_message("disk_files", limits),
+        "the grader stopped the program: it wrote more than 3 MiB of files into its folder": disk_message("disk_bytes", limits),
+    }
+    for english, msg in messages.items():
+        assert str(msg) == english
+        assert re.search("[а-я]", msg.render("ru")) and ("7" in msg.render("ru") or "50" in msg.render("ru")
+                                                         or "3 MiB" in msg.render("ru"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 from dataclasses import asdict
@@ -35,11 +36,10 @@ def machine() -> str:
             model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
     except OSError:
         pass
-    import os
     return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 
-def parse(argv: list[str] | None) -> argparse.Namespace:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m grader.bench",
         description="Chat load benchmark: N users in the submission's own dialect each send M messages; "
@@ -74,6 +74,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     grading.add_argument("--profile", action="store_true",
                          help="also grade each submission once more with timers on the grader's waits, and "
                               "print where the time goes")
+    return parser
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.grading:
         if args.submission is not None:
