@@ -13,8 +13,8 @@ import threading
 import time
 from typing import Callable
 
-from .kernel import tcp
 from . import waiting
+from .kernel import tcp
 
 SEND_TIMEOUT = 5  # seconds a send may go without progress before the server counts as not reading
 
@@ -122,7 +122,7 @@ class Peer:
                 return False
             if select.select([], [sock], [], min(left, 0.05))[1]:
                 continue
-            stuck = self._stuck(waiting=False)
+            stuck = self._stuck(awaiting=False)
             if stuck and time.monotonic() - moved >= waiting.FIRST_LOOK and stuck():
                 return False   # the server will never read us again: no need to wait out the limit
         if consumed_timeout and self.kind == "tcp":
@@ -133,7 +133,7 @@ class Peer:
         """Until the server has accepted us and read all we sent: every byte reached its kernel (none
         still waits in our buffer or on the loopback, to be glued to the next) and none is unread."""
         return waiting.wait(lambda t: waiting.poll_until(self.read_by_server, t, self._server_alive),
-                    lambda ok: ok or not self._server_alive(), timeout, self._stuck(waiting=False))
+                            lambda ok: ok or not self._server_alive(), timeout, self._stuck(awaiting=False))
 
     def read_by_server(self) -> bool:
         """The server has accepted us and read every byte we sent (or the connection is gone)."""
@@ -209,11 +209,11 @@ class Peer:
     def text(self, since: int = 0) -> str:
         return self.raw(since).decode("utf-8", "replace")
 
-    def _stuck(self, waiting: bool = True) -> "Callable[[], bool] | None":
-        """stop_early as a wait's stop condition; `waiting`: this user waits for what the server sends."""
+    def _stuck(self, awaiting: bool = True) -> "Callable[[], bool] | None":
+        """stop_early as a wait's stop condition; `awaiting`: this user waits for what the server sends."""
         if self._stop_early is None:
             return None
-        return lambda: self._stop_early(self if waiting else None)
+        return lambda: self._stop_early(self if awaiting else None)
 
     def wait(self, predicate: Callable[[bytes], bool], timeout: float, since: int = 0) -> bool:
         """Wait until predicate(bytes received since `since`) holds; False on timeout or dead server."""
