@@ -21,9 +21,8 @@ from __future__ import annotations
 import time
 from typing import Iterable, Protocol, Sequence
 
-from .kernel import procfs, syscalls
+from .kernel import procfs, syscalls, tcp
 from .kernel.syscalls import Wait
-from .kernel import tcp
 
 SECOND_LOOK_AFTER = 0.002   # s between the two looks that must see the same CPU time
 

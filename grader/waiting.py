@@ -10,8 +10,8 @@ from __future__ import annotations
 import time
 from typing import Callable, TypeVar
 
-from .kernel.procfs import runnable
 from .kernel import tcp
+from .kernel.procfs import runnable
 
 FIRST_LOOK = 0.02     # s: a wait first runs this long as it always did (most things arrive by then)
 LOOK_EVERY = 0.01     # s between asking stop_early() while the awaited thing may still come
