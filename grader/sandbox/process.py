@@ -259,7 +259,6 @@ class Program:
             if self.check_disk():
                 return
 
-
     def check_disk(self) -> bool:
         """Kill the program if its folder is over a disk limit (the watchdog calls this every
         DISK_POLL s; a caller about to judge the program can call it now). True if it was over."""
