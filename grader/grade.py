@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import dialect as dialects
-from . import facts, runner, sandbox
+from . import facts, quiescence, runner, sandbox
 from .checks import CHECKS
 from .harness import Harness, Server, ServerDown
 from .messages import Msg, render
@@ -99,10 +99,10 @@ def _observe(sub: Submission, seconds: float) -> tuple[Observations, dialects.Di
     if problem:
         obs.main = MainObs(start=StartObs(Start.NO_COMPILE, compile=facts.compile_error(sub, problem)))
         return obs, guess
-    h = Harness(sub, seconds)
+    h = Harness(sub, seconds, stuck=quiescence.stuck)
     try:
         try:
-            h.dialect = _learn(h, guess)
+            h.dialect = learn_dialect(h, guess)
         except ServerDown as e:  # no use starting it five more times
             obs.main = MainObs(start=StartObs(Start.DOWN, down=e.msg))
             return obs, guess
@@ -113,7 +113,7 @@ def _observe(sub: Submission, seconds: float) -> tuple[Observations, dialects.Di
         h.close()
 
 
-def _learn(h: Harness, guess: dialects.Dialect) -> dialects.Dialect:
+def learn_dialect(h: Harness, guess: dialects.Dialect) -> dialects.Dialect:
     """The dialect, learned on a server of its own; raises ServerDown if the server does not start."""
     sub = h.sub
     problem = sandbox.compile_error(sub.root, sub.client.script) if sub.client else None

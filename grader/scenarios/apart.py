@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import time
 
-from .. import proc, quiescence
+from .. import waiting
+from ..kernel import procfs
 from ..harness import Server
 from ..observations import BusyObs, DisconnectObs, SilentObs, SlowObs
 from ..peer import Peer
@@ -102,11 +103,11 @@ class BusyScenario(Scenario):
         last_busy = started
         while (now := time.monotonic()) < started + window:
             samples += 1
-            if proc.runnable(server.program.pid):
+            if procfs.runnable(server.program.pid):
                 busy += 1
                 last_busy = now
             time.sleep(SAMPLE_EVERY)  # a sampler: the measure is how the server spends time
-            if time.monotonic() - last_busy >= quiescence.FIRST_LOOK and self.h.stuck(server):
+            if time.monotonic() - last_busy >= waiting.FIRST_LOOK and self.h.stuck(server):
                 return busy / samples * min(1.0, (time.monotonic() - started) / window)
         return busy / samples if samples else 0.0
 
