@@ -11,11 +11,13 @@ import random
 import threading
 import time
 from dataclasses import dataclass
+from typing import Iterable
 
-from . import proc, quiescence, static
+from . import proc, quiescence
 from .harness import Harness, Server, ServerDown
 from .messages import Msg, Names, Parts
 from .peer import Peer
+from .source import Facts
 from .verdict import Verdict, fail, ok, partial
 
 DELIVERY = 3.0      # seconds a message may take to arrive
@@ -199,7 +201,7 @@ class MainGroup(Group):
         # broadcast
         token, missed = self.deliver(alice, [bob], "hello")
         if missed:
-            if "input(" in h.sub.server_source and self.console_chat():
+            if h.sub.server_facts.calls_input and self.console_chat():
                 return
             v["broadcast"] = fail(Msg("broadcast.missed", seconds=f"{DELIVERY:g}", crash=self.crash_note(server)))
             carol = self.join_watched(server, "Carol", [alice, bob], seen_join)
@@ -401,7 +403,7 @@ class MainGroup(Group):
         elif farewell_only:
             self.verdicts["leave_notice"] = partial(Msg("leave.farewell", name=name, goodbye=goodbye))
         else:
-            windows = static.announces_only_on_reset(h.sub.server_source)
+            windows = h.sub.server_facts.announces_only_on_reset
             self.verdicts["leave_notice"] = fail(Msg(plural("leave.none", silent), name=name, how=how, who=Names(silent),
                                                      hint=Msg("leave.windows") if windows else Msg("empty")))
 
@@ -577,3 +579,23 @@ def run_groups(h: Harness, seed: str) -> tuple[dict[str, Verdict], bool]:
     for t in threads:
         t.join()
     return verdicts, groups[0].two_user
+
+
+# -- checks that read the code without running it ---------------------------------------------
+
+def uses_socket(files: Iterable[Facts]) -> Verdict:
+    """Some file of the submission imports socket (or socketserver)."""
+    return ok() if any(f.imports_socket for f in files) else fail(Msg("socket.missing"))
+
+
+def uses_threading(server: Facts, client: Facts, transport: str) -> Verdict:
+    """The server starts threads; for a UDP chat, the client may be the one that does."""
+    if server.starts_threads:
+        return ok()
+    if transport == "udp" and client.starts_threads:
+        return ok(Msg("threads.udp_client"))
+    if client.starts_threads:
+        return fail(Msg("threads.client_only"))
+    if server.multiplexes:
+        return fail(Msg("threads.select"))
+    return fail(Msg("threads.none"))

@@ -7,8 +7,8 @@ import time
 from dataclasses import dataclass, field
 
 from . import dialect as dialects
-from . import sandbox, static
-from .checks import BY_ID, CHECKS, run_groups
+from . import source
+from .checks import BY_ID, CHECKS, run_groups, uses_socket, uses_threading
 from .harness import Harness, Server, ServerDown
 from .messages import Msg, render
 from .rubric import Rubric
@@ -67,8 +67,8 @@ def grade(path: str, rubric: Rubric, seconds: float = TIME_LIMIT, lang: str = "e
             # Code that cannot even be compiled earns nothing, not even for what it imports.
             verdicts["uses_socket"] = verdicts["uses_threading"] = Verdict("skip", Msg("skipped.no_compile"))
         else:
-            verdicts["uses_socket"] = static.uses_socket(sub)
-            verdicts["uses_threading"] = static.uses_threading(sub, transport)
+            verdicts["uses_socket"] = uses_socket(sub.facts(script) for script in sub.sources)
+            verdicts["uses_threading"] = uses_threading(sub.server_facts, sub.client_facts, transport)
     verdicts["transport"] = (Verdict("pass", Msg("transport.tcp")) if transport == "tcp" else
                              Verdict("partial", Msg("transport.udp", factor=f"{rubric.udp_factor:g}")))
     _settle_dependencies(verdicts)
@@ -95,7 +95,7 @@ def grade_repeated(path: str, rubric: Rubric, runs: int, seconds: float = TIME_L
 
 def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool, dialects.Dialect]:
     guess = dialects.from_source(sub)
-    problem = sandbox.compile_error(sub.root, sub.server.script)
+    problem = source.compile_error(sub.root, sub.server.script)
     if problem:
         origin = sub.origins.get(sub.server.script)
         where = Msg("empty")
@@ -103,8 +103,8 @@ def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool
             at = re.search(r" line (\d+):", problem)
             where = (Msg("no_compile.where_line", origin=origin.msg, line=origin.first_line + int(at[1]) - 1)
                      if at and origin.first_line else Msg("no_compile.where", origin=origin.msg))
-        newer = static.newer_syntax(sub.server_source) if "SyntaxError" in problem else None
-        hint = Msg("no_compile.newer", feature=newer, version=PYTHON) if newer else Msg("empty")
+        newer = sub.server_facts.newer_syntax if "SyntaxError" in problem else None
+        hint = Msg("no_compile.newer", feature=Msg(newer), version=PYTHON) if newer else Msg("empty")
         return ({"server_starts": fail(Msg("no_compile", where=where, problem=problem, hint=hint))},
                 guess.transport, False, guess)
     h = Harness(sub, seconds)
@@ -122,7 +122,7 @@ def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool
 def _learn(h: Harness, guess: dialects.Dialect) -> dialects.Dialect:
     """The dialect, learned on a server of its own; raises ServerDown if the server does not start."""
     sub = h.sub
-    problem = sandbox.compile_error(sub.root, sub.client.script) if sub.client else None
+    problem = source.compile_error(sub.root, sub.client.script) if sub.client else None
     if sub.client is None:
         guess.notes.append(Msg("note.no_client"))
     elif problem:
@@ -144,7 +144,7 @@ def _chat_port(h: Harness, server: Server, guess: dialects.Dialect) -> Server:
     if len(ports) < 2:
         return server
     requested = {p.port: b.requested[1] for p in ports for b in server.program.bindings if b.port == p.port}
-    named = [p for p in ports if re.search(rf"\b{requested[p.port]}\b", h.sub.client_source)]
+    named = [p for p in ports if str(requested[p.port]) in h.sub.client_facts.words]
     chosen = named[0] if len(named) == 1 else None
     h.dialect = guess
     for candidate in ([] if chosen else ports):

@@ -163,12 +163,12 @@ class Profiler:
 
 
 def _install(p: Profiler) -> None:
-    from .. import checks, grade, harness, peer, proc, quiescence, relay, sandbox, submission
+    from .. import checks, grade, harness, peer, proc, quiescence, relay, sandbox, source, submission
     p.wrap(grade, "_learn", "learn: other (running the client, typing)", context="learn dialect")
     for group in checks.GROUPS:
         p.wrap(group, "run", "checks: other (sending, sockets, CPU)", context=group.__name__)
     p.wrap(grade, "load", "load the submission")
-    p.wrap(sandbox, "compile_error", "compile")
+    p.wrap(source, "compile_error", "compile")
     p.wrap(sandbox, "start", "process: spawn (copy + fork)")
     p.wrap(sandbox.Program, "wait_bound", "process: start-up until listening")
     p.wrap(sandbox.Program, "stop", "process: stop")
