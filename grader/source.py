@@ -28,7 +28,7 @@ from pathlib import Path
 
 from . import source_readers
 
-CACHE_FILES = 512   # texts whose facts are kept (a class of 40 has about 100 files and report blocks)
+CACHE_FILES = 256   # texts whose facts are kept: a grading asks for a file's facts again within seconds
 
 # -- the rules today's verdicts rest on --------------------------------------------------------
 

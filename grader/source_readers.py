@@ -116,9 +116,7 @@ def from_tree(tree: ast.Module) -> dict[str, object]:
                                                  {_dotted(c.func).split(".")[0] for c in t.calls})),
         "framing": _framing(t, imports),
         "name_prompts": _name_prompts(t),
-        "keyboard": frozenset({"input"} if any(_dotted(c.func) == "input" for c in t.calls) else set()) | (
-            {"sys.stdin"} if any(_dotted(n) == "sys.stdin" for n in t.of(ast.Attribute)) or
-            any(a.name == "stdin" for n in t.of(ast.ImportFrom) if n.module == "sys" for a in n.names) else set()),
+        "keyboard": _keyboard(t),
         "input_prompts": prompts,
         "role_prompts": role_prompts,
         "role_answers": _role_answers(t) if role_prompts else (),
@@ -138,6 +136,14 @@ def _prompt(node: ast.AST) -> str | None:
     if isinstance(node, ast.JoinedStr):
         return "".join(_text(v) or "{}" for v in node.values)
     return _text(node)
+
+
+def _keyboard(t: _Tree) -> frozenset[str]:
+    found = {"input"} if any(_dotted(c.func) == "input" for c in t.calls) else set()
+    if any(_dotted(n) == "sys.stdin" for n in t.of(ast.Attribute)) or any(
+            a.name == "stdin" for n in t.of(ast.ImportFrom) if n.module == "sys" for a in n.names):
+        found.add("sys.stdin")
+    return frozenset(found)
 
 
 def _imports(t: _Tree) -> frozenset[str]:
