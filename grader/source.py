@@ -1,20 +1,26 @@
 """The one reader of student code: what a file's code says, computed once per file as a `Facts` record.
 
-Nobody else in the grader looks inside student code; they ask `facts(text)` (or `Submission.facts`),
-which is memoized on the text, so a file read by the folder sorter, the loader, the dialect guesser
-and the checks is read once.
+Nobody else in the grader looks inside student code. The API:
+- `facts(text) -> Facts`, memoized on the text (`Submission.facts(script)`, `.server_facts` and
+  `.client_facts` ask it), so a file seen by the folder sorter, the loader, the dialect guesser and
+  the checks is read once;
+- `Facts.role(label)`: "server", "client", "both" (dual mode) or None, a label breaking ties;
+- `compile_error(folder, script)`: whether the file's bytes compile, as one line;
+- `NAME_WORDS`, for text that is not code (a server's greeting) read by the same rule.
 
 Two kinds of facts sit side by side:
 - the facts today's verdicts rest on (`imports_socket`, `starts_threads`, `multiplexes`, `line_framing`,
   `mentions_names`, `calls_input`, `takes_name_arg`, the role bits, `compared`, `leave_words`,
   `private_format`, `newer_syntax`, ...) are computed exactly as the verdicts always computed them,
-  mostly from the text, so a verdict does not change with whether the code parses;
+  mostly from the text, so a verdict does not change with whether the code parses. Their blind spots
+  stay until a verdict is meant to change: `import socket, threading` on one line, a Thread subclass
+  or `Thread.__init__(self)` are not `starts_threads`; `import json, socket` is not `imports_socket`;
 - the richer facts (`imports`, `threads`, `multiplexing`, `framing`, `name_prompts`, `keyboard`,
   `input_prompts`, `role_answers`, `argv_indexes`, `private_prefixes`, `port_literals`, ...) come
-  from the AST when the code parses (`parsed`), and from the text when it does not.
+  from the AST when the code parses (`parsed`), and from the text when it does not; they see those.
 
-To add a fact: a field on `Facts`, and the line that fills it (in `facts()`, or for a richer fact in
-both readers of grader.source_readers).
+To add a fact: a field on `Facts`, and the line that fills it (in `_read()`, or for a richer fact in
+both readers of grader.source_readers); tests/test_source.py wants a row for it.
 """
 from __future__ import annotations
 
