@@ -7,22 +7,15 @@ what leaving looks like. Without a client, the server's own code gives the best 
 """
 from __future__ import annotations
 
-import ast
-import re
 from dataclasses import dataclass, field
 
-from . import sandbox
+from . import sandbox, source
 from .messages import Msg
 from .relay import Relay
 from .submission import Submission
 
 LEARN_NAME = "Zoltan"
 LEARN_TEXT = "hello QX7LEARN"
-LEAVE_WORD = re.compile(r"^[/!.:\\]?(exit|quit|q|leave|bye|logout|disconnect|close|stop|выход|выйти|пока|стоп)$", re.I)
-PRIVATE_PREFIXES = ("/msg", "/w", "/pm", "/private", "/whisper", "/tell")
-# A program that asks for a user's name says so somewhere (`name = input(...)`, a prompt, a NICK keyword).
-NAME_WORDS = re.compile(r"\b(name|nick|nickname|username|login|имя|ник|никнейм|логин|зовут)\b", re.I)
-LINE_FRAMING = re.compile(r"readline\s*\(|makefile\s*\(|split\s*\(\s*['\"]\\n['\"]|['\"]\\n['\"]\s+in\b|splitlines\s*\(")
 
 
 @dataclass
@@ -78,67 +71,18 @@ def _literal(pattern: str) -> str:
 
 # -- what the code says ---------------------------------------------------------------------
 
-def _strings_compared(source: str) -> list[str]:
-    """String constants a program compares its input with (==, in, startswith), in source order."""
-    try:
-        tree = ast.parse(source)
-    except (SyntaxError, ValueError):
-        return re.findall(r"==\s*['\"]([^'\"\s]{1,12})['\"]", source)
-    found: list[tuple[int, str]] = []
-
-    def add(node: ast.AST) -> None:
-        for sub in ast.walk(node):
-            if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
-                found.append((sub.lineno, sub.value))
-
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Compare):
-            for comp in [node.left, *node.comparators]:
-                add(comp)
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("startswith", "endswith"):
-            for arg in node.args:
-                add(arg)
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-            # LEAVE = ".q" style constants compared by name elsewhere
-            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
-            if any(re.search(r"exit|quit|leave|выход", n, re.I) for n in names):
-                add(node.value)
-    return [value for _, value in sorted(found, key=lambda item: item[0])]
-
-
-def leave_commands(source: str) -> list[str]:
-    words = [s.strip() for s in _strings_compared(source)]
-    return list(dict.fromkeys(w for w in words if LEAVE_WORD.match(w)))
-
-
-def private_syntax(server_source: str) -> tuple[str, bool]:
-    strings = _strings_compared(server_source)
-    for prefix in PRIVATE_PREFIXES:
-        if prefix in strings or prefix + " " in strings:
-            return prefix + " {to} {text}", True
-    if "@" in strings or re.search(r"\[\s*0\s*\]\s*==\s*['\"]@['\"]|startswith\(\s*['\"]@", server_source):
-        return "@{to} {text}", True
-    return "@{to} {text}", False
-
-
-def transport_of(source: str) -> str:
-    return "udp" if "SOCK_DGRAM" in source and "SOCK_STREAM" not in source else "tcp"
-
-
 def from_source(sub: Submission) -> Dialect:
     """Best guesses from the server's code, for a submission without a usable client."""
-    server = sub.server_source
-    line = bool(LINE_FRAMING.search(server))
-    private_format, private_found = private_syntax(server)
-    commands = leave_commands(server)
-    nl = "\n" if line else ""
+    server = sub.server_facts
+    commands = server.leave_words
+    nl = "\n" if server.line_framing else ""
     return Dialect(
-        transport=transport_of(server),
-        name_format="{name}" + nl if NAME_WORDS.search(server) else None,
+        transport=server.transport,
+        name_format="{name}" + nl if server.mentions_names else None,
         message_format="{text}" + nl,
         leave=(_literal(commands[0]) + nl) if commands else None,
-        private_format=private_format,
-        private_found=private_found,
+        private_format=server.private_format,
+        private_found=server.private_found,
         learned_from=Msg("dialect.from_code"),
     )
 
@@ -191,7 +135,7 @@ def _observe(sub: Submission, guess: Dialect, relay: Relay, client: "sandbox.Pro
     dialect.greets = any(e.kind == "s2c" for e in events[:first_c2s])
     hello = _sent(relay)
     greeting = b"".join(e.data for e in events[:first_c2s] if e.kind == "s2c").decode("utf-8", "replace")
-    if name_b in hello and not (NAME_WORDS.search(sub.client_source) or NAME_WORDS.search(greeting)):
+    if name_b in hello and not (sub.client_facts.mentions_names or source.NAME_WORDS.search(greeting)):
         # The client never asked for a name: what we typed went out as an ordinary message.
         dialect.name_format = None
     elif name_b in hello:
@@ -215,7 +159,7 @@ def _observe(sub: Submission, guess: Dialect, relay: Relay, client: "sandbox.Pro
     if dialect.name_format is None and dialect.client_adds_name:
         dialect.notes.append(Msg("note.name_in_text"))
 
-    for command in leave_commands(sub.client_source) + leave_commands(sub.server_source):
+    for command in sub.client_facts.leave_words + sub.server_facts.leave_words:
         mark = len(relay.events())
         client.write_stdin(command + "\n")
         if relay.wait_for(lambda ev: any(e.kind == "close" for e in ev[mark:]) or not client.alive(), 1.5):

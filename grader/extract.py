@@ -12,7 +12,7 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-from . import roles
+from . import source
 from .messages import Msg, MsgError
 
 FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})\s*([\w+-]*)")
@@ -33,7 +33,7 @@ class Block:
 
     @property
     def role(self) -> str | None:
-        return roles.role(self.code, " ".join(self.context.strip().split("\n")[-3:]))
+        return source.facts(self.code).role(" ".join(self.context.strip().split("\n")[-3:]))
 
 
 def blocks_of_markdown(text: str) -> list[Block]:
@@ -134,18 +134,15 @@ def code_files(name: str, text: str, notebook: bool = False) -> tuple[dict[str, 
     return files, origins
 
 
-DEFINED = re.compile(r"^(?:def|class)\s+(\w+)|^(\w+)\s*=", re.M)
-
-
 def _refuse_split_server(name: str, blocks: list[Block], server: Block) -> None:
     """A server pasted in two blocks cannot be graded block by block: the block the grader would run
     uses what another block defines. Say so, rather than let the student read a NameError."""
-    mine = {a or b for a, b in DEFINED.findall(server.code)}
+    mine = source.facts(server.code)
     for other in blocks:
-        if other is server or roles.is_client(other.code):
+        theirs = source.facts(other.code)
+        if other is server or theirs.connects:
             continue
-        theirs = {a or b for a, b in DEFINED.findall(other.code)} - mine
-        imports_missing = "socket" in other.code and "import socket" in other.code and "import socket" not in server.code
-        used = [n for n in theirs if re.search(rf"\b{re.escape(n)}\b", server.code)]
+        imports_missing = theirs.says_import_socket and not mine.says_import_socket
+        used = (theirs.definitions - mine.definitions) & mine.words
         if imports_missing or used:
             raise ReportError(Msg("report.split", name=name, first=other.where, second=server.where))

@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import dialect as dialects
-from . import facts, quiescence, runner, sandbox
+from . import facts, quiescence, runner, source
 from .checks import CHECKS
 from .harness import Harness, Server, ServerDown
 from .messages import Msg, render
@@ -95,7 +95,7 @@ def _observe(sub: Submission, seconds: float) -> tuple[Observations, dialects.Di
     """Everything the grading sees of `sub`: its code's facts, and what the scenarios saw its server do."""
     guess = dialects.from_source(sub)
     obs = Observations(source=facts.read_source(sub), transport=guess.transport)
-    problem = sandbox.compile_error(sub.root, sub.server.script)
+    problem = source.compile_error(sub.root, sub.server.script)
     if problem:
         obs.main = MainObs(start=StartObs(Start.NO_COMPILE, compile=facts.compile_error(sub, problem)))
         return obs, guess
@@ -116,7 +116,7 @@ def _observe(sub: Submission, seconds: float) -> tuple[Observations, dialects.Di
 def learn_dialect(h: Harness, guess: dialects.Dialect) -> dialects.Dialect:
     """The dialect, learned on a server of its own; raises ServerDown if the server does not start."""
     sub = h.sub
-    problem = sandbox.compile_error(sub.root, sub.client.script) if sub.client else None
+    problem = source.compile_error(sub.root, sub.client.script) if sub.client else None
     if sub.client is None:
         guess.notes.append(Msg("note.no_client"))
     elif problem:

@@ -12,9 +12,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import extract
+from . import extract, source
 from .messages import Msg, MsgError
-from .roles import dual_mode, is_client, is_server
 
 
 class SubmissionError(MsgError):
@@ -36,13 +35,17 @@ class Submission:
     sources: dict[str, str] = field(default_factory=dict)
     origins: dict[str, extract.Origin] = field(default_factory=dict)   # script -> where a report had it
 
-    @property
-    def server_source(self) -> str:
-        return self.sources.get(self.server.script, "")
+    def facts(self, script: str) -> source.Facts:
+        """What the code of `script` says (a file that is not there says nothing)."""
+        return source.facts(self.sources.get(script, ""))
 
     @property
-    def client_source(self) -> str:
-        return self.sources.get(self.client.script, "") if self.client else ""
+    def server_facts(self) -> source.Facts:
+        return self.facts(self.server.script)
+
+    @property
+    def client_facts(self) -> source.Facts:
+        return self.facts(self.client.script if self.client else "")
 
     def cleanup(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -125,7 +128,7 @@ def looks_like_submission_folder(folder: Path) -> bool:
     reports = [p for p in entries if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES and _report_with_server([p])]
     if code and not folders:
         # Several programs that are each a whole server are several students' single files.
-        servers = [p for p in code if is_server(read_text(p))]
+        servers = [p for p in code if source.facts(read_text(p)).serves]
         return not (len(servers) >= 2 and len(servers) == len(code))
     # One folder with the code (a zip unpacked with its own folder), or one report, is one student's.
     return len(code) + len(folders) + len(reports) <= 1
@@ -164,21 +167,18 @@ def _choose(sources: dict[str, str]) -> tuple[Entry | None, Entry | None]:
     def named(pattern: re.Pattern, rels: list[str]) -> list[str]:
         return [r for r in rels if pattern.search(Path(r).stem)]
 
-    servers = [r for r, t in sources.items() if is_server(t)]
+    facts = {r: source.facts(t) for r, t in sources.items()}
+    servers = [r for r, f in facts.items() if f.serves]
     # Among several candidates, a server file named like one wins; then one that does not read the keyboard.
-    servers.sort(key=lambda r: (not SERVER_NAME.search(Path(r).stem), "input(" in sources[r]))
+    servers.sort(key=lambda r: (not SERVER_NAME.search(Path(r).stem), facts[r].calls_input))
     if not servers:
         return None, None
     server = servers[0]
-    clients = [r for r, t in sources.items() if r != server and is_client(t)]
+    clients = [r for r, f in facts.items() if r != server and f.connects]
     client = (named(CLIENT_NAME, clients) or [r for r in clients if not SERVER_NAME.search(Path(r).stem)] or [None])[0]
-    text = sources[server]
-    if client is None and is_client(text) and dual_mode(text):
+    mine = facts[server]
+    if client is None and mine.connects and mine.both_modes:
         # One file with both modes, chosen on the command line: `python chat.py server` / `client NAME`.
-        client_args = ("client", "{name}") if _takes_name_arg(text) else ("client",)
+        client_args = ("client", "{name}") if mine.takes_name_arg else ("client",)
         return Entry(server, ("server",)), Entry(server, client_args)
     return Entry(server), (Entry(client) if client else None)
-
-
-def _takes_name_arg(text: str) -> bool:
-    return bool(re.search(r"argv\s*\[\s*2\s*\]|add_argument\(\s*['\"](name|nick|username)['\"]", text, re.I))

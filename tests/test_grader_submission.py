@@ -51,7 +51,7 @@ def test_server_only_file(tmp_path):
 def test_windows_russian_encoding_is_read(tmp_path):
     (tmp_path / "server.py").write_bytes(("# Сервер чата\n" + TCP_SERVER).encode("cp1251"))
     with load(tmp_path) as sub:
-        assert "Сервер" in sub.server_source
+        assert "Сервер" in sub.sources[sub.server.script]
 
 
 @pytest.mark.parametrize("make, message", [

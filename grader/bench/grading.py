@@ -163,13 +163,13 @@ class Profiler:
 
 
 def _install(p: Profiler) -> None:
-    from .. import grade, harness, peer, quiescence, relay, sandbox, scenarios, submission, waiting
+    from .. import grade, harness, peer, quiescence, relay, sandbox, scenarios, source, submission, waiting
     from ..kernel import tcp
     p.wrap(grade, "learn_dialect", "learn: other (running the client, typing)", context="learn dialect")
     for scenario in scenarios.SCENARIOS:
         p.wrap(scenario, "run", "checks: other (sending, sockets, CPU)", context=scenario.__name__)
     p.wrap(grade, "load", "load the submission")
-    p.wrap(sandbox, "compile_error", "compile")
+    p.wrap(source, "compile_error", "compile")
     p.wrap(sandbox, "start", "process: spawn (copy + fork)")
     p.wrap(sandbox.Program, "wait_bound", "process: start-up until listening")
     p.wrap(sandbox.Program, "stop", "process: stop")

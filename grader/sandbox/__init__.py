@@ -55,13 +55,11 @@ The package, by concern:
 - output: the bounded capture, traceback shortening, the main thread's place from a stack dump;
 - limits: Limits, the disk check, and the sentences for a student when a limit ends a program;
 - stdin: the program's stdin pipe, never blocking the grader;
-- compile: compile_error() (moving to grader.source).
 """
 from .cleanup import SANDBOX_MARK, marked_processes, session_processes
-from .compile import compile_error
 from .limits import Limits
 from .output import BOOT, shorten_traceback
 from .process import Binding, Program, start
 
-__all__ = ["BOOT", "SANDBOX_MARK", "Binding", "Limits", "Program", "compile_error", "marked_processes",
+__all__ = ["BOOT", "SANDBOX_MARK", "Binding", "Limits", "Program", "marked_processes",
            "session_processes", "shorten_traceback", "start"]

@@ -1,0 +1,274 @@
+"""The one reader of student code: what a file's code says, computed once per file as a `Facts` record.
+
+Nobody else in the grader looks inside student code. The API:
+- `facts(text) -> Facts`, memoized on the text (`Submission.facts(script)`, `.server_facts` and
+  `.client_facts` ask it), so a file seen by the folder sorter, the loader, the dialect guesser and
+  the checks is read once;
+- `Facts.role(label)`: "server", "client", "both" (dual mode) or None, a label breaking ties;
+- `compile_error(folder, script)`: whether the file's bytes compile, as one line;
+- `NAME_WORDS`, for text that is not code (a server's greeting) read by the same rule.
+
+Two kinds of facts sit side by side:
+- the facts today's verdicts rest on (`imports_socket`, `starts_threads`, `multiplexes`, `line_framing`,
+  `mentions_names`, `calls_input`, `takes_name_arg`, the role bits, `compared`, `leave_words`,
+  `private_format`, `newer_syntax`, ...) are computed exactly as the verdicts always computed them,
+  mostly from the text, so a verdict does not change with whether the code parses. Their blind spots
+  stay until a verdict is meant to change: `import socket, threading` on one line, a Thread subclass
+  or `Thread.__init__(self)` are not `starts_threads`; `import json, socket` is not `imports_socket`;
+- the richer facts (`imports`, `threads`, `multiplexing`, `framing`, `name_prompts`, `keyboard`,
+  `input_prompts`, `role_answers`, `argv_indexes`, `private_prefixes`, `port_literals`, ...) come
+  from the AST when the code parses (`parsed`), and from the text when it does not; they see those.
+
+To add a fact: a field on `Facts`, and the line that fills it (in `_read()`, or for a richer fact in
+both readers of grader.source_readers); tests/test_source.py wants a row for it.
+"""
+from __future__ import annotations
+
+import ast
+import re
+import sys
+import warnings
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from . import source_readers
+
+CACHE_FILES = 256   # texts whose facts are kept: a grading asks for a file's facts again within seconds
+
+# -- the rules today's verdicts rest on --------------------------------------------------------
+
+SOCKET = re.compile(r"^\s*(import\s+socket\b|from\s+socket\s+import\b|import\s+socketserver\b|from\s+socketserver\s+import\b)", re.M)
+THREADS = re.compile(r"\bThread\s*\(|start_new_thread\s*\(|ThreadingMixIn|ThreadingTCPServer|ThreadingUDPServer|ThreadPoolExecutor")
+THREADING = re.compile(r"^\s*(import\s+(threading|_thread)\b|from\s+(threading|_thread|concurrent\.futures)\s+import\b)", re.M)
+MULTIPLEXING = re.compile(r"\bselect\b|asyncio|selectors")
+TCP_SERVER_CODE = re.compile(r"\.listen\s*\(|\.accept\s*\(|create_server\s*\(|socketserver")
+CLIENT_CODE = re.compile(r"\.connect\s*\(|create_connection\s*\(|\.sendto\s*\(")
+SERVER_WORDS = re.compile(r"сервер|server", re.I)   # in a label: a file name or a heading
+CLIENT_WORDS = re.compile(r"клиент|client", re.I)
+LEAVE_WORD = re.compile(r"^[/!.:\\]?(exit|quit|q|leave|bye|logout|disconnect|close|stop|выход|выйти|пока|стоп)$", re.I)
+LEAVE_NAMES = re.compile(r"exit|quit|leave|выход", re.I)   # LEAVE = ".q" style constants
+PRIVATE_PREFIXES = ("/msg", "/w", "/pm", "/private", "/whisper", "/tell")
+PRIVATE_AT = re.compile(r"\[\s*0\s*\]\s*==\s*['\"]@['\"]|startswith\(\s*['\"]@")
+# Prefixes of a private message among the strings compared or split on: "/to", "PM", "@", "/лс"...
+PRIVATE_WORD = re.compile(r"^[/!\\]?(to|msg|w|pm|dm|private|priv|whisper|tell|direct|лс|личн\w*|приват\w*)$|^@$", re.I)
+PROTOCOL_WORD = re.compile(r"[A-Z][A-Z_]+[: |]?")
+# A program that asks for a user's name says so somewhere (`name = input(...)`, a prompt, a NICK keyword).
+NAME_WORDS = re.compile(r"\b(name|nick|nickname|username|login|имя|ник|никнейм|логин|зовут)\b", re.I)
+LINE_FRAMING = re.compile(r"readline\s*\(|makefile\s*\(|split\s*\(\s*['\"]\\n['\"]|['\"]\\n['\"]\s+in\b|splitlines\s*\(")
+NAME_ARG = re.compile(r"argv\s*\[\s*2\s*\]|add_argument\(\s*['\"](name|nick|username)['\"]", re.I)
+COMPARED_TEXT = re.compile(r"==\s*['\"]([^'\"\s]{1,12})['\"]")
+DEFINED = re.compile(r"^(?:def|class)\s+(\w+)|^(\w+)\s*=", re.M)
+WORD = re.compile(r"\w+")
+RESET_ERRORS = {"ConnectionResetError", "ConnectionAbortedError"}
+ANNOUNCE = re.compile(r"send|broadcast|notify|рассыл|отправ", re.I)
+
+# Syntax a student's newer Python accepts and the grader's may not: (pattern, message key, since).
+NEWER_SYNTAX = [
+    (re.compile(r"^\s*type\s+\w+(\[.*\])?\s*=", re.M), "syntax.type", (3, 12)),
+    (re.compile(r"^\s*(def|class)\s+\w+\[", re.M), "syntax.generic", (3, 12)),
+    (re.compile(r"f(['\"]).*\{[^}]*\1[^}]*\}.*\1"), "syntax.fstring", (3, 12)),
+    (re.compile(r"^\s*except\s*\*", re.M), "syntax.except_star", (3, 11)),
+    (re.compile(r"^\s*match\s+.+:\s*$", re.M), "syntax.match", (3, 10)),
+]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What one file's code says. Tuples keep source order; frozensets are sets."""
+    parsed: bool                        # the richer facts come from the AST (else from the text)
+    # what it is
+    listens: bool                       # TCP server code: listen/accept/create_server/socketserver
+    binds_to_receive: bool              # .bind and .recvfrom (a UDP server; or a UDP client that binds)
+    connects: bool                      # .connect/create_connection/.sendto
+    both_modes: bool                    # 'server' and 'client' modes chosen by argv/argparse
+    transport: str                      # "udp" with SOCK_DGRAM and no SOCK_STREAM, else "tcp"
+    # imports and concurrency
+    imports: frozenset[str]             # modules imported, dotted ("concurrent.futures")
+    imports_socket: bool                # a line imports socket or socketserver (the uses_socket rule)
+    says_import_socket: bool            # the text "import socket" anywhere (the split-report rule)
+    starts_threads: bool                # imports threading/_thread/concurrent.futures and names a
+                                        # thread starter (the uses_threading rule)
+    threads: frozenset[str]             # how threads are started: source_tree.THREAD_KINDS
+    multiplexes: bool                   # mentions select/selectors/asyncio (the uses_threading rule)
+    multiplexing: frozenset[str]        # of select/selectors/asyncio, those imported or called
+    # framing
+    line_framing: bool                  # reads lines (the dialect-guess rule)
+    framing: frozenset[str]             # "lines", "length_prefix", "json"
+    # names, keyboard, command line
+    mentions_names: bool                # NAME_WORDS somewhere (the dialect rule: it asks for a name)
+    name_prompts: tuple[str, ...]       # strings that ask for a name ("Введите имя: ", "alias?")
+    calls_input: bool                   # the text "input(" (the rule for a console program)
+    keyboard: frozenset[str]            # "input", "sys.stdin"
+    input_prompts: tuple[str, ...]      # the prompts input() is called with
+    role_prompts: tuple[str, ...]       # prompts that ask "server or client?"
+    role_answers: tuple[str, ...]       # what the answer to such a prompt is compared with
+    takes_name_arg: bool                # argv[2] or add_argument("name") (the dual-mode rule)
+    argv_indexes: frozenset[int]        # N of every sys.argv[N]
+    argparse_names: tuple[str, ...]     # names given to add_argument ("name", "--port")
+    # commands
+    compared: tuple[str, ...]           # strings the input is compared with (==, in, startswith)
+    split_on: tuple[str, ...]           # separators the code splits or partitions on
+    leave_words: tuple[str, ...]        # of `compared`, those that look like a leave command
+    interrupt_sends: tuple[str, ...]    # strings sent from `except KeyboardInterrupt`
+    private_format: str                 # the private-message syntax the dialect assumes
+    private_found: bool                 # ... found in the code (not the default guess)
+    private_prefixes: tuple[str, ...]   # every private-looking prefix compared or split on
+    protocol_words: tuple[str, ...]     # upper-case keywords compared with ("LOGIN ", "NICK:", "MSG")
+    # numbers and names
+    port_literals: frozenset[int]       # ints given to bind/connect/sendto or assigned to PORT-likes
+    words: frozenset[str]               # every \w+ run of the text (a word search without a regex)
+    definitions: frozenset[str]         # names a line defines at column 0 (def, class, NAME =)
+    # failures foretold
+    newer_syntax: str | None            # message key of a construct this Python lacks ("syntax.match")
+    announces_only_on_reset: bool       # tells others of a leave only in `except ConnectionResetError`
+
+    @property
+    def serves(self) -> bool:
+        # A UDP client rarely binds, a UDP server always does.
+        return self.listens or self.binds_to_receive
+
+    def role(self, label: str = "") -> str | None:
+        """"server", "client", "both" (dual mode) or None; `label` (a file name or a heading) breaks
+        ties that the code leaves open, such as a UDP client that binds a port to receive on."""
+        if self.serves and self.connects and self.both_modes:
+            return "both"
+        says_server, says_client = bool(SERVER_WORDS.search(label)), bool(CLIENT_WORDS.search(label))
+        if self.serves and not self.listens and says_client and not says_server:
+            return "client"
+        if self.serves:
+            return "server"
+        return "client" if self.connects else None
+
+
+@lru_cache(maxsize=CACHE_FILES)
+def facts(text: str) -> Facts:
+    """The facts of one file's code (memoized on the text)."""
+    tree = _parse(text)
+    try:
+        return _read(text, tree)
+    except RecursionError:   # a tree that parses but is too deep to walk: read it as text
+        return _read(text, None)
+
+
+def _read(text: str, tree: ast.Module | None) -> Facts:
+    richer = source_readers.from_text(text) if tree is None else source_readers.from_tree(tree)
+    compared = tuple(_strings_compared(text, tree))
+    private_format, private_found = _private_syntax(text, compared)
+    commands = [s.strip() for s in compared + richer["split_on"]]
+    quoted = text.replace('"', "'")
+    return Facts(
+        parsed=tree is not None,
+        listens=bool(TCP_SERVER_CODE.search(text)),
+        binds_to_receive=".bind" in text and ".recvfrom" in text,
+        connects=bool(CLIENT_CODE.search(text)),
+        both_modes=bool(re.search(r"argv|argparse", text)) and "'server'" in quoted and "'client'" in quoted,
+        transport="udp" if "SOCK_DGRAM" in text and "SOCK_STREAM" not in text else "tcp",
+        imports_socket=bool(SOCKET.search(text)),
+        says_import_socket="import socket" in text,
+        starts_threads=bool(THREADING.search(text) and THREADS.search(text)),
+        multiplexes=bool(MULTIPLEXING.search(text)),
+        line_framing=bool(LINE_FRAMING.search(text)),
+        mentions_names=bool(NAME_WORDS.search(text)),
+        calls_input="input(" in text,
+        takes_name_arg=bool(NAME_ARG.search(text)),
+        compared=compared,
+        leave_words=tuple(dict.fromkeys(w for w in (s.strip() for s in compared) if LEAVE_WORD.match(w))),
+        private_format=private_format,
+        private_found=private_found,
+        private_prefixes=tuple(dict.fromkeys(w for w in commands if PRIVATE_WORD.match(w))),
+        protocol_words=tuple(dict.fromkeys(w for w in compared if PROTOCOL_WORD.fullmatch(w))),
+        words=frozenset(WORD.findall(text)),
+        definitions=frozenset(a or b for a, b in DEFINED.findall(text)),
+        newer_syntax=_newer_syntax(text),
+        announces_only_on_reset=tree is not None and _announces_only_on_reset(tree),
+        **richer,
+    )
+
+
+def _parse(text: str) -> ast.Module | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")   # a student's SyntaxWarnings are not the grader's to print
+            return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError):
+        return None
+
+
+def _strings_compared(text: str, tree: ast.Module | None) -> list[str]:
+    """String constants a program compares its input with (==, in, startswith), in source order."""
+    if tree is None:
+        return COMPARED_TEXT.findall(text)
+    found: list[tuple[int, str]] = []
+
+    def add(node: ast.AST) -> None:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
+                found.append((sub.lineno, sub.value))
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            for comp in [node.left, *node.comparators]:
+                add(comp)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in ("startswith", "endswith"):
+            for arg in node.args:
+                add(arg)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
+            names = [t.id for t in node.targets if isinstance(t, ast.Name)]
+            if any(LEAVE_NAMES.search(n) for n in names):
+                add(node.value)
+    return [value for _, value in sorted(found, key=lambda item: item[0])]
+
+
+def _private_syntax(text: str, compared: tuple[str, ...]) -> tuple[str, bool]:
+    for prefix in PRIVATE_PREFIXES:
+        if prefix in compared or prefix + " " in compared:
+            return prefix + " {to} {text}", True
+    if "@" in compared or PRIVATE_AT.search(text):
+        return "@{to} {text}", True
+    return "@{to} {text}", False
+
+
+def _newer_syntax(text: str) -> str | None:
+    """The newer-Python construct that probably keeps the code from compiling here, if any."""
+    for pattern, key, since in NEWER_SYNTAX:
+        if sys.version_info < since and pattern.search(text):
+            return key
+    return None
+
+
+def _announces_only_on_reset(tree: ast.Module) -> bool:
+    """Whether the code tells others about a leave inside `except ConnectionResetError` (which Windows
+    raises when a client closes, while Linux just returns b'' from recv)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ExceptHandler) and node.type is not None:
+            caught = {n.id if isinstance(n, ast.Name) else getattr(n, "attr", "") for n in ast.walk(node.type)}
+            if caught & RESET_ERRORS and any(
+                    isinstance(call, ast.Call) and ANNOUNCE.search(ast.unparse(call.func))
+                    for stmt in node.body for call in ast.walk(stmt)):
+                return True
+    return False
+
+
+def compile_error(source_dir: Path, script: str) -> str | None:
+    """Byte-compile `script` (relative to source_dir) without running it. Returns a one-line
+    "server.py line 3: SyntaxError: invalid syntax", or None if it compiles.
+
+    Only the file itself is checked; an error in a module it imports shows up as a traceback when
+    the program runs."""
+    try:
+        source = (Path(source_dir) / script).read_bytes()
+    except OSError as exc:
+        return f"{script}: cannot read the file ({exc.strerror or exc})"
+    try:
+        with warnings.catch_warnings():
+            # SyntaxWarnings of student code ("is" with a literal...) are not the grader's to print.
+            warnings.simplefilter("ignore")
+            compile(source, script, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        where = f" line {exc.lineno}" if exc.lineno else ""
+        return f"{script}{where}: {type(exc).__name__}: {exc.msg}"
+    except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
+        # ValueError: NUL bytes in the source; the others: pathological nesting or constants.
+        return f"{script}: {type(exc).__name__}: {exc}"
+    return None

@@ -1,0 +1,319 @@
+"""The richer facts of grader.source, read from the AST (`from_tree`) or, for code that does not
+parse, from the text (`from_text`). Both return the same keys, the names of `source.Facts` fields.
+
+Only grader.source calls these; nothing here feeds a verdict of today's grader (those rules live in
+source.py, unchanged), so a reader can be made smarter without moving a verdict.
+"""
+from __future__ import annotations
+
+import ast
+import re
+
+MULTIPLEXERS = {"select", "selectors", "asyncio"}
+THREAD_STARTERS = {"Thread", "threading.Thread"}
+THREAD_POOLS = {"ThreadingMixIn", "ThreadingTCPServer", "ThreadingUDPServer", "ThreadingHTTPServer", "ThreadPoolExecutor"}
+# What `threads` may hold: a Thread(...) call, a Thread subclass, Thread.__init__(self), _thread's
+# start_new_thread, or one of THREAD_POOLS by name.
+THREAD_KINDS = ("Thread", "subclass", "Thread.__init__", "start_new_thread", *sorted(THREAD_POOLS))
+LINE_READERS = {"readline", "readlines", "makefile", "splitlines"}
+NEWLINES = {"\n", "\r\n", b"\n", b"\r\n"}
+SEPARATING = {"split", "rsplit", "partition", "rpartition"}
+PACKING = {"pack", "unpack", "pack_into", "unpack_from", "Struct", "calcsize"}
+JSON_CALLS = {"dumps", "loads", "dump", "load"}
+PORT_CALLS = {"bind", "connect", "connect_ex", "sendto", "create_connection", "create_server"}
+MAX_PORT = 65535
+# A string that asks for a name: one of these words, in a sentence or a prompt (not a bare key).
+NAME_PROMPT = re.compile(r"\b(name|nick|nickname|username|login|alias|handle|имя|ник|никнейм|логин|псевдоним|зовут|"
+                         r"представ\w*)\b|who are you|кто ты", re.I)
+PROMPT_SHAPE = re.compile(r"[:?>]$|^(enter|type|input|choose|pick|give|what|who|your|введите|введи|укажите|укажи|"
+                          r"как|назови|напиши|ваш|твой)\b", re.I)
+MAX_PROMPT = 60
+ROLE_SERVER = re.compile(r"server|сервер|host|хост", re.I)
+ROLE_CLIENT = re.compile(r"client|клиент|connect|join|подключ|присоедин", re.I)
+ROLE_ANSWER = re.compile(r"^(s|c|h|j|1|2|server|client|host|join|с|к|сервер|клиент)$", re.I)
+SENDING = re.compile(r"send|write|broadcast|put|emit|отправ", re.I)
+INTERRUPTS = {"KeyboardInterrupt"}
+
+
+def _dotted(node: ast.AST) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else node.attr
+    return ""
+
+
+def _last(node: ast.AST) -> str:
+    return _dotted(node).rpartition(".")[2]
+
+
+def _text(node: ast.AST) -> str | None:
+    """A str or bytes constant as text."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, (str, bytes)):
+        value = node.value
+        return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    return None
+
+
+def _in_order(nodes) -> list:
+    return sorted(nodes, key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0)))
+
+
+def _unique(items) -> tuple:
+    return tuple(dict.fromkeys(items))
+
+
+def _ints(node: ast.AST | None) -> set[int]:
+    """The int constants a value can be: 5000, `a or 5000`, `x if c else 5000`."""
+    if isinstance(node, ast.Constant) and type(node.value) is int and 0 < node.value <= MAX_PORT:
+        return {node.value}
+    if isinstance(node, ast.IfExp):
+        return _ints(node.body) | _ints(node.orelse)
+    if isinstance(node, ast.BoolOp):
+        return set().union(*(_ints(v) for v in node.values))
+    return set()
+
+
+def asks_for_name(text: str) -> bool:
+    """A prompt with a name word ("Введите имя: ", "Enter alias"), or the keyword a server sends
+    for it ("NICK"); not a bare key ("name") nor a sentence that only mentions names."""
+    s = text.strip()
+    if not NAME_PROMPT.search(s) or len(s) > MAX_PROMPT:
+        return False
+    return bool(PROMPT_SHAPE.search(s)) or s.isupper() and s.replace("_", "").isalpha()
+
+
+def asks_for_role(text: str) -> bool:
+    return bool(ROLE_SERVER.search(text) and ROLE_CLIENT.search(text))
+
+
+# -- from the AST -------------------------------------------------------------------------------
+
+class _Tree:
+    """The nodes of a tree, walked once, in source order and by type."""
+    def __init__(self, tree: ast.Module):
+        self.nodes = _in_order(ast.walk(tree))
+        self.by_type: dict[type, list] = {}
+        for n in self.nodes:
+            self.by_type.setdefault(type(n), []).append(n)
+        self.calls = self.of(ast.Call)
+
+    def of(self, *kinds: type) -> list:
+        """Nodes of these types; in source order for one type."""
+        return [n for kind in kinds for n in self.by_type.get(kind, ())]
+
+
+def from_tree(tree: ast.Module) -> dict[str, object]:
+    t = _Tree(tree)
+    imports = _imports(t)
+    prompts = _unique(p for c in t.calls if _dotted(c.func) == "input" and c.args for p in [_prompt(c.args[0])] if p)
+    role_prompts = tuple(p for p in prompts if asks_for_role(p))
+    return {
+        "imports": imports,
+        "threads": _threads(t),
+        "multiplexing": frozenset(MULTIPLEXERS & ({m.split(".")[0] for m in imports} |
+                                                 {_dotted(c.func).split(".")[0] for c in t.calls})),
+        "framing": _framing(t, imports),
+        "name_prompts": _name_prompts(t),
+        "keyboard": _keyboard(t),
+        "input_prompts": prompts,
+        "role_prompts": role_prompts,
+        "role_answers": _role_answers(t) if role_prompts else (),
+        "argv_indexes": frozenset(n.slice.value for n in t.of(ast.Subscript)
+                                  if _dotted(n.value) in ("sys.argv", "argv") and isinstance(n.slice, ast.Constant)
+                                  and type(n.slice.value) is int),
+        "argparse_names": _unique(s for c in t.calls if _last(c.func) == "add_argument"
+                                  for s in map(_text, c.args) if s is not None),
+        "split_on": _unique(s for c in t.calls if _last(c.func) in SEPARATING
+                            for s in [_text(c.args[0]) if c.args else None] if s is not None),
+        "interrupt_sends": _interrupt_sends(t),
+        "port_literals": _ports(t),
+    }
+
+
+def _prompt(node: ast.AST) -> str | None:
+    if isinstance(node, ast.JoinedStr):
+        return "".join(_text(v) or "{}" for v in node.values)
+    return _text(node)
+
+
+def _keyboard(t: _Tree) -> frozenset[str]:
+    found = {"input"} if any(_dotted(c.func) == "input" for c in t.calls) else set()
+    if any(_dotted(n) == "sys.stdin" for n in t.of(ast.Attribute)) or any(
+            a.name == "stdin" for n in t.of(ast.ImportFrom) if n.module == "sys" for a in n.names):
+        found.add("sys.stdin")
+    return frozenset(found)
+
+
+def _imports(t: _Tree) -> frozenset[str]:
+    found = {a.name for n in t.of(ast.Import) for a in n.names}
+    found |= {n.module for n in t.of(ast.ImportFrom) if n.module and not n.level}
+    return frozenset(found)
+
+
+def _threads(t: _Tree) -> frozenset[str]:
+    kinds = set()
+    for call in t.calls:
+        name = _dotted(call.func)
+        if name in THREAD_STARTERS:
+            kinds.add("Thread")
+        elif name.endswith("start_new_thread"):
+            kinds.add("start_new_thread")
+        elif name in {s + ".__init__" for s in THREAD_STARTERS}:
+            kinds.add("Thread.__init__")
+    if any(_dotted(b) in THREAD_STARTERS for n in t.of(ast.ClassDef) for b in n.bases):
+        kinds.add("subclass")
+    kinds |= THREAD_POOLS & {n.id for n in t.of(ast.Name)} | THREAD_POOLS & {n.attr for n in t.of(ast.Attribute)}
+    return frozenset(kinds)
+
+
+def _framing(t: _Tree, imports: frozenset[str]) -> frozenset[str]:
+    found = set()
+    newline_used = any(
+        isinstance(n, ast.Constant) and n.value in NEWLINES for parent in t.of(ast.Compare, ast.BinOp)
+        for n in ast.iter_child_nodes(parent)) or any(
+        n.args and isinstance(n.args[0], ast.Constant) and n.args[0].value in NEWLINES for n in t.calls
+        if _last(n.func) in SEPARATING | {"endswith", "find", "index"})
+    if newline_used or any(_last(c.func) in LINE_READERS for c in t.calls):
+        found.add("lines")
+    for call in t.calls:
+        name = _dotted(call.func)
+        if (_last(call.func) in PACKING and (name.startswith("struct.") or "struct" in imports)
+                or _last(call.func) in ("from_bytes", "to_bytes")):
+            found.add("length_prefix")
+        if _last(call.func) in JSON_CALLS and (name.startswith("json.") or "json" in imports):
+            found.add("json")
+    return frozenset(found)
+
+
+def _name_prompts(t: _Tree) -> tuple[str, ...]:
+    keys = set()   # a dict key, an index, a docstring: not something said to a user
+    for n in t.nodes:
+        if isinstance(n, ast.Dict):
+            keys.update(id(k) for k in n.keys if k is not None)
+        elif isinstance(n, ast.Subscript):
+            keys.add(id(n.slice))
+        elif isinstance(n, ast.Expr):
+            keys.add(id(n.value))
+        elif isinstance(n, ast.Call) and _last(n.func) in ("get", "add_argument", "getattr", "setattr"):
+            keys.update(id(a) for a in [*n.args, *(k.value for k in n.keywords)])
+    return _unique(s for n in t.of(ast.Constant) if id(n) not in keys
+                   for s in [_text(n)] if s is not None and asks_for_name(s))
+
+
+def _role_answers(t: _Tree) -> tuple[str, ...]:
+    def asks(node: ast.AST) -> bool:
+        return any(isinstance(c, ast.Call) and _dotted(c.func) == "input" and c.args
+                   and asks_for_role(_prompt(c.args[0]) or "") for c in ast.walk(node))
+    answers = {_dotted(target) for n in t.of(ast.Assign) if asks(n.value) for target in n.targets}
+    answers |= {_dotted(n.target) for n in t.of(ast.AnnAssign, ast.NamedExpr) if n.value and asks(n.value)}
+    answers.discard("")
+
+    def holds_answer(node: ast.AST) -> bool:
+        return asks(node) or any(isinstance(n, (ast.Name, ast.Attribute)) and _dotted(n) in answers for n in ast.walk(node))
+
+    found = []
+    for compare in t.of(ast.Compare):
+        operands = [compare.left, *compare.comparators]
+        if any(holds_answer(o) for o in operands):
+            found += [s for o in operands if not holds_answer(o) for n in _in_order(ast.walk(o)) for s in [_text(n)] if s]
+    return _unique(found)
+
+
+def _interrupt_sends(t: _Tree) -> tuple[str, ...]:
+    """Strings sent when the user presses Ctrl+C: in `except KeyboardInterrupt`, or in a SIGINT handler."""
+    bodies = [h.body for h in t.of(ast.ExceptHandler)
+              if h.type is not None and INTERRUPTS & {_last(n) for n in ast.walk(h.type)}]
+    handlers = {_dotted(c.args[1]) for c in t.calls if _last(c.func) == "signal" and len(c.args) == 2
+                and _last(c.args[0]) == "SIGINT"}
+    bodies += [f.body for f in t.of(ast.FunctionDef, ast.AsyncFunctionDef) if f.name in handlers]
+    found = []
+    for body in bodies:
+        for stmt in body:
+            for call in _in_order(n for n in ast.walk(stmt) if isinstance(n, ast.Call)):
+                if SENDING.search(_dotted(call.func)):
+                    found += [s.strip() for n in _in_order(ast.walk(call)) for s in [_text(n)] if s and s.strip()]
+    return _unique(found)
+
+
+def _ports(t: _Tree) -> frozenset[int]:
+    found: set[int] = set()
+    for call in t.calls:
+        if _last(call.func) in PORT_CALLS or _last(call.func).endswith("Server"):   # socketserver's too
+            for arg in call.args:
+                for part in (arg.elts if isinstance(arg, ast.Tuple) else [arg]):
+                    found |= _ints(part)
+        for kw in call.keywords:
+            if kw.arg and "port" in kw.arg.lower():
+                found |= _ints(kw.value)
+        if _last(call.func) == "add_argument" and any("port" in (_text(a) or "").lower() for a in call.args):
+            found |= set().union(*(_ints(kw.value) for kw in call.keywords if kw.arg == "default"))
+    for n in t.of(ast.Assign, ast.AnnAssign):
+        for target in (n.targets if isinstance(n, ast.Assign) else [n.target]):
+            pairs = (zip(target.elts, n.value.elts) if isinstance(target, ast.Tuple) and isinstance(n.value, ast.Tuple)
+                     else [(target, n.value)])
+            found |= set().union(*(_ints(v) for k, v in pairs if "port" in _last(k).lower()))
+    for f in t.of(ast.FunctionDef, ast.AsyncFunctionDef):
+        args = f.args.args[len(f.args.args) - len(f.args.defaults):]
+        found |= set().union(*(_ints(d) for a, d in zip(args, f.args.defaults) if "port" in a.arg.lower()))
+    return frozenset(found)
+
+
+# -- from the text, for code that does not parse ----------------------------------------------
+
+LITERAL = re.compile(r"""[bBrRuUfF]{0,2}('(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*")""")
+SAID = re.compile(LITERAL.pattern + r"(?!\s*[\]:])")   # a literal that is not a dict key or an index
+IMPORT_LINE = re.compile(r"^\s*import\s+([\w.]+(?:\s+as\s+\w+)?(?:\s*,\s*[\w.]+(?:\s+as\s+\w+)?)*)", re.M)
+FROM_LINE = re.compile(r"^\s*from\s+([\w.]+)\s+import\b", re.M)
+TEXT_THREADS = [(re.compile(r"(?<![\w.])(threading\.)?Thread\s*\("), "Thread"),
+                (re.compile(r"^\s*class\s+\w+\s*\((threading\.)?Thread\s*\)", re.M), "subclass"),
+                (re.compile(r"Thread\.__init__\s*\("), "Thread.__init__"),
+                (re.compile(r"start_new_thread\s*\("), "start_new_thread"),
+                *((re.compile(rf"\b{name}\b"), name) for name in sorted(THREAD_POOLS))]
+TEXT_FRAMING = [(re.compile(r"\b(readlines?|makefile|splitlines)\s*\(|['\"]\\r?\\n['\"]"), "lines"),
+                (re.compile(r"\bstruct\.(un)?pack|\.(from|to)_bytes\s*\("), "length_prefix"),
+                (re.compile(r"\bjson\.(dumps|loads|dump|load)\s*\("), "json")]
+TEXT_PROMPT = re.compile(r"""\binput\s*\(\s*[fFrRuU]?('(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*")""")
+TEXT_SPLIT = re.compile(r"""\.(?:r?split|r?partition)\(\s*([bB]?('(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"))""")
+TEXT_ARGPARSE = re.compile(r"""add_argument\(\s*((?:['"][^'"\n]*['"]\s*,?\s*)+)""")
+TEXT_COMPARED = re.compile(r"""==\s*['"]([^'"\n]{1,12})['"]""")
+TEXT_PORTS = [re.compile(r"(?i)\bport\w*\s*[:=]\s*(?:int\s*\(\s*)?(\d{1,5})\b"),
+              re.compile(r"""\(\s*(?:['"][^'"\n]*['"]|\w+)\s*,\s*(\d{1,5})\s*\)""")]
+# The indented lines under `except ... KeyboardInterrupt ...:`.
+TEXT_INTERRUPT = re.compile(r"^([ \t]*)except\b[^\n]*\bKeyboardInterrupt\b[^\n]*:[ \t]*\n((?:\1[ \t]+\S[^\n]*\n|[ \t]*\n)*)", re.M)
+
+
+def _literal(quoted: str) -> str | None:
+    try:
+        value = ast.literal_eval(quoted)
+    except (ValueError, SyntaxError):
+        return None
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value if isinstance(value, str) else None
+
+
+def from_text(text: str) -> dict[str, object]:
+    imports = {name.split()[0] for line in IMPORT_LINE.findall(text) for name in line.split(",")}
+    imports |= set(FROM_LINE.findall(text))
+    prompts = _unique(p for q in TEXT_PROMPT.findall(text) for p in [_literal(q)] if p is not None)
+    role_prompts = tuple(p for p in prompts if asks_for_role(p))
+    return {
+        "imports": frozenset(imports),
+        "threads": frozenset(kind for pattern, kind in TEXT_THREADS if pattern.search(text)),
+        "multiplexing": frozenset(MULTIPLEXERS & ({m.split(".")[0] for m in imports} |
+                                                 set(re.findall(r"\b(select|selectors|asyncio)\.\w", text)))),
+        "framing": frozenset(kind for pattern, kind in TEXT_FRAMING if pattern.search(text)),
+        "name_prompts": _unique(s for q in SAID.findall(text) for s in [_literal(q)] if s and asks_for_name(s)),
+        "keyboard": frozenset(k for k, p in (("input", r"\binput\s*\("), ("sys.stdin", r"\bstdin\b")) if re.search(p, text)),
+        "input_prompts": prompts,
+        "role_prompts": role_prompts,
+        "role_answers": _unique(s for s in TEXT_COMPARED.findall(text) if ROLE_ANSWER.match(s)) if role_prompts else (),
+        "argv_indexes": frozenset(int(n) for n in re.findall(r"\bargv\s*\[\s*(\d+)\s*\]", text)),
+        "argparse_names": _unique(s for group in TEXT_ARGPARSE.findall(text)
+                                  for q in LITERAL.findall(group) for s in [_literal(q)] if s is not None),
+        "split_on": _unique(s for q, _ in TEXT_SPLIT.findall(text) for s in [_literal(q)] if s is not None),
+        "interrupt_sends": _unique(s.strip() for _, body in TEXT_INTERRUPT.findall(text)
+                                   for line in body.splitlines() if SENDING.search(line)
+                                   for q in LITERAL.findall(line) for s in [_literal(q)] if s and s.strip()),
+        "port_literals": frozenset(int(n) for p in TEXT_PORTS for n in p.findall(text) if 0 < int(n) <= MAX_PORT),
+    }
