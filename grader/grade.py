@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import dialect as dialects
-from . import sandbox, static
+from . import isolation, sandbox, static
 from .checks import BY_ID, CHECKS, run_groups
 from .harness import Harness, Server, ServerDown
 from .messages import Msg, render
@@ -44,6 +44,7 @@ class Result:
     runs: int = 1
     scores: list[float] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)   # check id -> its status in every run
+    isolation: isolation.Isolation | None = None
 
     def as_json(self) -> dict:
         return {
@@ -54,15 +55,19 @@ class Result:
             "checks": [vars(c) for c in self.checks],
             "seconds": round(self.seconds, 2),
             "dialect": self.dialect,
+            **({"isolation": self.isolation.as_json()} if self.isolation else {}),
             **({"runs": self.runs, "changed": self.changed, "scores": self.scores} if self.runs > 1 else {}),
         }
 
 
-def grade(path: str, rubric: Rubric, seconds: float = TIME_LIMIT, lang: str = "en") -> Result:
-    """Grade the submission at `path`, reasons in `lang`; raises SubmissionError if it cannot be graded."""
+def grade(path: str, rubric: Rubric, seconds: float = TIME_LIMIT, lang: str = "en",
+          network: str | None = "not entered") -> Result:
+    """Grade the submission at `path`, reasons in `lang`; raises SubmissionError if it cannot be graded.
+    `network`: what isolation.enter_network_namespace() answered (None: the grading is in its own)."""
     started = time.monotonic()
+    applied: list[tuple[str, str]] = []
     with load(path) as sub:
-        verdicts, transport, two_user, dialect = _run(sub, seconds)
+        verdicts, transport, two_user, dialect = _run(sub, seconds, applied)
         if getattr(verdicts["server_starts"].message, "key", "") == "no_compile":
             # Code that cannot even be compiled earns nothing, not even for what it imports.
             verdicts["uses_socket"] = verdicts["uses_threading"] = Verdict("skip", Msg("skipped.no_compile"))
@@ -78,12 +83,14 @@ def grade(path: str, rubric: Rubric, seconds: float = TIME_LIMIT, lang: str = "e
     score = rubric.score({r.id: r.status for r in results}, transport, two_user)
     return Result(submission=str(path), score=score, max_score=rubric.max_score, transport=transport,
                   checks=results, seconds=time.monotonic() - started, two_user=two_user,
-                  dialect=describe(dialect).render(lang), notes=[render(n, lang) for n in dialect.notes], lang=lang)
+                  dialect=describe(dialect).render(lang), notes=[render(n, lang) for n in dialect.notes], lang=lang,
+                  isolation=isolation.describe(network, applied))
 
 
-def grade_repeated(path: str, rubric: Rubric, runs: int, seconds: float = TIME_LIMIT, lang: str = "en") -> Result:
+def grade_repeated(path: str, rubric: Rubric, runs: int, seconds: float = TIME_LIMIT, lang: str = "en",
+                   network: str | None = "not entered") -> Result:
     """Grade `runs` times; the first result, with every check whose verdict changed between runs."""
-    results = [grade(path, rubric, seconds, lang) for _ in range(runs)]
+    results = [grade(path, rubric, seconds, lang, network) for _ in range(runs)]
     first = results[0]
     first.runs, first.scores = runs, [r.score for r in results]
     for i, check in enumerate(first.checks):
@@ -93,7 +100,7 @@ def grade_repeated(path: str, rubric: Rubric, runs: int, seconds: float = TIME_L
     return first
 
 
-def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool, dialects.Dialect]:
+def _run(sub: Submission, seconds: float, applied: list) -> tuple[dict[str, Verdict], str, bool, dialects.Dialect]:
     guess = dialects.from_source(sub)
     problem = sandbox.compile_error(sub.root, sub.server.script)
     if problem:
@@ -117,6 +124,7 @@ def _run(sub: Submission, seconds: float) -> tuple[dict[str, Verdict], str, bool
         return verdicts, h.transport or guess.transport, two_user, h.dialect
     finally:
         h.close()
+        applied += h.isolation_reports()
 
 
 def _learn(h: Harness, guess: dialects.Dialect) -> dialects.Dialect:
