@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import batch, isolation, report, rubric
+from . import batch, html_report, isolation, report, rubric
 from .checks import BY_ID, CHECKS
 from .grade import TIME_LIMIT, grade_repeated
 from .messages import LANGS, Msg
@@ -23,6 +23,10 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--format", choices=("text", "json", "gradescope"), default="text",
                         help="text (default), json, or Gradescope's results.json (one submission)")
     parser.add_argument("--csv", metavar="FILE", help="for a folder of submissions: write a gradebook here")
+    parser.add_argument("--html", metavar="FILE",
+                        help="for a folder of submissions: write a class report here (one self-contained HTML file)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="text report: under each check that lost points, what the grader sent and saw")
     parser.add_argument("--one", action="store_true",
                         help="PATH is one submission even if it looks like a folder of them")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
@@ -51,23 +55,31 @@ def main(argv: list[str] | None = None) -> int:
         # Gradescope runs the grader once per student: its folder is one submission, whatever is inside.
         if not args.one and args.format != "gradescope" and batch.is_class_folder(path):
             return grade_class(path, args, points)
-        if args.csv:
-            raise ValueError("--csv writes a gradebook for a folder of submissions; this is one submission")
+        if args.csv or args.html:
+            raise ValueError("--csv and --html are for a folder of submissions; this is one submission")
         # Before the grading starts a thread: a network namespace can only be entered by a process
         # with one. A class is not graded here but by one child per student, each in its own.
         network = isolation.enter_network_namespace()
         result = grade_repeated(args.path, points, args.repeat, args.time_limit, args.lang, network)
     except SubmissionError as e:
-        if args.format == "gradescope":  # Gradescope needs a results.json whatever happened
-            print(report.gradescope_error(e.msg.render(args.lang)))
-        print(f"grader: error: {e.msg.render(args.lang)}", file=sys.stderr)
-        return 2
+        return failed(args, e.msg.render(args.lang))
     except (ValueError, rubric.RubricError, OSError) as e:
-        print(f"grader: error: {e}", file=sys.stderr)
-        return 2
-    printer = {"text": report.text, "json": report.as_json, "gradescope": report.gradescope}[args.format]
+        return failed(args, str(e))
+    printer = {"text": lambda r: report.text(r, args.verbose), "json": report.as_json,
+               "gradescope": report.gradescope}[args.format]
     print(printer(result))
     return 0
+
+
+def failed(args: argparse.Namespace, error: str) -> int:
+    """A path that cannot be graded: one line on stderr, exit 2, and for the machine formats the same
+    on stdout in their shape, so that `| tee grade.json` never saves an empty file."""
+    if args.format == "gradescope":  # Gradescope needs a results.json whatever happened
+        print(report.gradescope_error(error))
+    elif args.format == "json":
+        print(json.dumps({"submission": args.path, "error": error}, ensure_ascii=False, indent=2))
+    print(f"grader: error: {error}", file=sys.stderr)
+    return 2
 
 
 def grade_class(folder: Path, args: argparse.Namespace, points: rubric.Rubric) -> int:
@@ -82,7 +94,8 @@ def grade_class(folder: Path, args: argparse.Namespace, points: rubric.Rubric) -
 
     def progress(done: int, total: int, row: dict) -> None:
         if show:
-            print(f"\rgraded {done}/{total}: {row['id']} {row['score']:g}".ljust(60), end="", file=sys.stderr, flush=True)
+            line = Msg("class.progress", done=done, total=total, student=row["id"], score=f"{row['score']:g}")
+            print("\r" + line.render(args.lang).ljust(60), end="", file=sys.stderr, flush=True)
 
     rows = batch.grade_class(folder, args.jobs, options, args.time_limit, args.lang, progress)
     if show:
@@ -90,6 +103,8 @@ def grade_class(folder: Path, args: argparse.Namespace, points: rubric.Rubric) -
     batch.fill_max(rows, points.max_score)
     if args.csv:
         batch.write_csv(rows, Path(args.csv), [c.id for c in CHECKS])
+    if args.html:
+        html_report.write(rows, Path(args.html), folder.name or str(folder), args.lang)
     print(json.dumps(rows, ensure_ascii=False, indent=2) if args.format == "json" else batch.text(rows, args.lang))
     return 0
 

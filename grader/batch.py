@@ -1,9 +1,15 @@
-"""Grade a whole class: a folder with one entry (a file or a folder) per student.
+"""Grade a whole class: a folder with one entry (a file, a folder or an archive) per student.
 
 Each student is graded by a child `python -m grader ENTRY --format json`, several side by side. A
 process per student means one student's code (or a grader failure on it) can cost only that
 student's row, never the batch, and parallel gradings share nothing: ports come from the OS, temp
 folders are private, CPU is measured per server process.
+
+Every entry of the folder gets a row, except hidden ones and SKIP_DIRS: an archive is unpacked into
+a temporary folder of the parent's and graded from there (or its row says why it was refused), and
+an entry the grader cannot read gets a row with that error. Rows name entries relative to the class
+folder. The parent also reads each student's code (as the grader finds it, archives included) and
+fingerprints it, to flag near-copies (grader.similarity) once every row is in.
 """
 from __future__ import annotations
 
@@ -13,11 +19,13 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Callable
 
+from . import archives, similarity
 from .messages import Msg
 from .submission import REPORT_SUFFIXES, SKIP_DIRS, looks_like_submission_folder
 
@@ -26,22 +34,31 @@ MARGIN = 30.0   # seconds beyond a grading's own time limit before its child pro
 
 
 def is_class_folder(path: Path) -> bool:
-    """A folder of students' entries rather than one student's files."""
-    return path.is_dir() and not looks_like_submission_folder(path)
+    """A folder of students' entries rather than one student's files: one whose own files do not
+    look like one hand-in, or one with archives, unless it is .py files beside a single archive (a
+    student's code and a zip of it)."""
+    if not path.is_dir():
+        return False
+    if not looks_like_submission_folder(path):
+        return True
+    top = entries(path)
+    packed = sum(archives.is_archive(p) for p in top)
+    return packed >= 2 or (packed == 1 and not any(p.suffix == ".py" and p.is_file() for p in top))
 
 
 def entries(folder: Path) -> list[Path]:
-    found = []
-    for p in sorted(folder.iterdir()):
-        if p.name.startswith(".") or p.name in SKIP_DIRS:
-            continue
-        if p.is_dir() or p.suffix.lower() in (".py", *REPORT_SUFFIXES):
-            found.append(p)
-    return found
+    """Every entry that gets a row: all but hidden ones and tool folders (__pycache__, venv...)."""
+    return [p for p in sorted(folder.iterdir()) if not p.name.startswith(".") and p.name not in SKIP_DIRS]
+
+
+def gradable(entry: Path) -> bool:
+    return entry.is_dir() or entry.suffix.lower() in (".py", *REPORT_SUFFIXES)
 
 
 def student_id(entry: Path) -> str:
-    return entry.name if entry.is_dir() else entry.stem
+    if entry.is_dir():
+        return entry.name
+    return archives.stem(entry) if archives.is_archive(entry) else entry.stem
 
 
 def grade_one(entry: Path, options: list[str], time_limit: float, lang: str = "en") -> dict:
@@ -75,21 +92,57 @@ def error_row(entry: Path, message: str) -> dict:
             "transport": None, "checks": [], "seconds": None, "error": message}
 
 
+def _relabel(row: dict, base: Path, name: str, student: str) -> dict:
+    """Name the entry relative to the class folder, in the row and in its error, whatever path the
+    child was given (the class folder's, or the temporary folder an archive was unpacked into)."""
+    prefix = os.path.join(str(base), "")
+    row["id"], row["submission"] = student, name
+    if row.get("error"):
+        row["error"] = row["error"].replace(prefix, "")
+    return row
+
+
+def grade_entry(folder: Path, entry: Path, options: list[str], time_limit: float,
+                lang: str = "en") -> tuple[dict, list[str]]:
+    """One student's row, and their code (server and client sources) for the near-copy search."""
+    name, student = entry.relative_to(folder).as_posix(), student_id(entry)
+    if gradable(entry):
+        return _relabel(grade_one(entry, options, time_limit, lang), folder, name, student), similarity.code_of(entry)
+    if not archives.is_archive(entry):
+        return _relabel(error_row(entry, Msg("class.not_submission", name=name).render(lang)), folder, name, student), []
+    with tempfile.TemporaryDirectory(prefix="grader-archive-") as tmp:
+        unpacked = Path(tmp) / entry.name   # so that messages name the archive: ivanov.zip/server.py
+        try:
+            archives.unpack(entry, unpacked, name)
+        except archives.ArchiveError as e:
+            return _relabel(error_row(entry, e.msg.render(lang)), folder, name, student), []
+        row = grade_one(unpacked, options, time_limit, lang)
+        return _relabel(row, Path(tmp), name, student), similarity.code_of(unpacked)
+
+
 def grade_class(folder: Path, jobs: int, options: list[str], time_limit: float, lang: str = "en",
                 progress: Callable[[int, int, dict], None] | None = None) -> list[dict]:
+    """A row for every entry, in the folder's order, each with "similar": the students whose code is a
+    near-copy of theirs."""
     todo = entries(folder)
     rows: dict[Path, dict] = {}
+    prints: dict[Path, frozenset[int]] = {}
     lock = threading.Lock()
 
     def work(entry: Path) -> None:
-        row = grade_one(entry, [*options, "--lang", lang], time_limit, lang)
+        row, code = grade_entry(folder, entry, [*options, "--lang", lang], time_limit, lang)
+        found = similarity.fingerprints(code)
         with lock:
-            rows[entry] = row
+            rows[entry], prints[entry] = row, found
             if progress:
                 progress(len(rows), len(todo), row)
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         list(pool.map(work, todo))
+    index = {str(i): e for i, e in enumerate(todo)}
+    similar = similarity.near_copies({i: prints[e] for i, e in index.items()})
+    for i, entry in index.items():
+        rows[entry]["similar"] = [{"id": rows[index[p["id"]]]["id"], "share": p["share"]} for p in similar.get(i, [])]
     return [rows[e] for e in todo]
 
 
@@ -101,15 +154,32 @@ def fill_max(rows: list[dict], max_score: float) -> None:
 
 def write_csv(rows: list[dict], path: Path, check_ids: list[str]) -> None:
     """One row per student: id, score, max, the points of every check (the transport column says tcp or
-    udp instead: it carries no points), and the error that stopped the grading, if any."""
+    udp instead: it carries no points), the error that stopped the grading, if any, and the near-copies
+    ("petrov 0.93; sidorov 0.71")."""
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
-        writer.writerow(["id", "score", "max_score", *check_ids, "error"])
+        writer.writerow(["id", "score", "max_score", *check_ids, "error", "similar"])
         for row in rows:
             points = {c["id"]: c["points"] for c in row["checks"]}
             points["transport"] = row["transport"] or ""
             writer.writerow([row["id"], row["score"], row["max_score"], *(points.get(cid, "") for cid in check_ids),
-                             row.get("error", "")])
+                             row.get("error", ""), similar_text(row)])
+
+
+def similar_text(row: dict) -> str:
+    return "; ".join(f"{p['id']} {p['share']:.2f}" for p in row.get("similar", []))
+
+
+def lost(row: dict) -> str:
+    """What a row lost, in one line: the error that stopped the grading, why the server did not start,
+    or the ids of the checks that lost points ("-" for none)."""
+    checks = {c["id"]: c for c in row["checks"]}
+    if row.get("error"):
+        return row["error"]
+    if "server_starts" in checks and checks["server_starts"]["status"] != "pass":
+        said = checks["server_starts"]["message"].strip().split("\n")
+        return said[0] + (" " + said[-1].strip() if len(said) > 1 else "")  # a traceback's last line says most
+    return ", ".join(c["id"] for c in row["checks"] if c["points"] < c["max_points"]) or "-"
 
 
 def text(rows: list[dict], lang: str = "en") -> str:
@@ -117,18 +187,13 @@ def text(rows: list[dict], lang: str = "en") -> str:
         return Msg(key, **values).render(lang)
 
     width = max([len(r["id"]) for r in rows] + [len(say("class.head.student"))])
-    lines = [f"{say('class.head.student'):<{width}}  {say('class.head.score'):>12}  {say('class.head.lost')}"]
+    table = [f"{say('class.head.student'):<{width}}  {say('class.head.score'):>12}  {say('class.head.lost')}"]
     for row in rows:
         score = f"{row['score']:g} / {row['max_score']:g}"
-        checks = {c["id"]: c for c in row["checks"]}
-        if row.get("error"):
-            lost = row["error"]
-        elif checks["server_starts"]["status"] != "pass":
-            lines = checks["server_starts"]["message"].strip().split("\n")
-            lost = lines[0] + (" " + lines[-1].strip() if len(lines) > 1 else "")  # a traceback's last line says most
-        else:
-            lost = ", ".join(c["id"] for c in row["checks"] if c["points"] < c["max_points"]) or "-"
+        summary = lost(row)
         if row.get("changed"):
-            lost += say("class.changed", checks=", ".join(row["changed"]))
-        lines.append(f"{row['id']:<{width}}  {score:>12}  {lost}")
-    return "\n".join(lines)
+            summary += say("class.changed", checks=", ".join(row["changed"]))
+        if row.get("similar"):
+            summary += say("class.similar", others=similar_text(row))
+        table.append(f"{row['id']:<{width}}  {score:>12}  {summary}")
+    return "\n".join(table)

@@ -1,22 +1,20 @@
-"""Grade one submission: load it, read its code, learn its dialect, run the checks, score."""
+"""Grade one submission: load it, read its code, learn its dialect, observe it (grader.runner), judge, score."""
 from __future__ import annotations
 
-import re
-import sys
 import time
 from dataclasses import dataclass, field
 
 from . import dialect as dialects
-from . import isolation, sandbox, static
-from .checks import BY_ID, CHECKS, run_groups
+from . import facts, isolation, quiescence, runner, sandbox
+from .checks import CHECKS
 from .harness import Harness, Server, ServerDown
 from .messages import Msg, render
+from .observations import MainObs, Observations, Start, StartObs
 from .rubric import Rubric
 from .submission import Submission, load
-from .verdict import Verdict, fail
+from .transcript import rendered
 
 TIME_LIMIT = 20.0   # seconds for one submission, however broken
-PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 @dataclass
@@ -27,6 +25,11 @@ class CheckResult:
     points: float
     max_points: float
     message: str
+    transcript: list[dict] = field(default_factory=list)   # what was sent and seen, for a check not passed
+
+    def as_json(self) -> dict:
+        shown = {k: v for k, v in vars(self).items() if k != "transcript"}
+        return shown if self.status == "pass" else {**shown, "transcript": self.transcript}
 
 
 @dataclass
@@ -52,7 +55,7 @@ class Result:
             "score": self.score,
             "max_score": self.max_score,
             "transport": self.transport,
-            "checks": [vars(c) for c in self.checks],
+            "checks": [c.as_json() for c in self.checks],
             "seconds": round(self.seconds, 2),
             "dialect": self.dialect,
             **({"isolation": self.isolation.as_json()} if self.isolation else {}),
@@ -65,26 +68,20 @@ def grade(path: str, rubric: Rubric, seconds: float = TIME_LIMIT, lang: str = "e
     """Grade the submission at `path`, reasons in `lang`; raises SubmissionError if it cannot be graded.
     `network`: what isolation.enter_network_namespace() answered (None: the grading is in its own)."""
     started = time.monotonic()
-    applied: list[tuple[str, str]] = []
     with load(path) as sub:
-        verdicts, transport, two_user, dialect = _run(sub, seconds, applied)
-        if getattr(verdicts["server_starts"].message, "key", "") == "no_compile":
-            # Code that cannot even be compiled earns nothing, not even for what it imports.
-            verdicts["uses_socket"] = verdicts["uses_threading"] = Verdict("skip", Msg("skipped.no_compile"))
-        else:
-            verdicts["uses_socket"] = static.uses_socket(sub)
-            verdicts["uses_threading"] = static.uses_threading(sub, transport)
-    verdicts["transport"] = (Verdict("pass", Msg("transport.tcp")) if transport == "tcp" else
-                             Verdict("partial", Msg("transport.udp", factor=f"{rubric.udp_factor:g}")))
-    _settle_dependencies(verdicts)
+        obs, dialect = _observe(sub, seconds)
+    obs.udp_factor = rubric.udp_factor
+    verdicts = runner.judge(obs)
     results = [CheckResult(c.id, c.title.render(lang), verdicts[c.id].status,
                            round(rubric.earned(c.id, verdicts[c.id].status), 2), rubric.points.get(c.id, 0.0),
-                           render(verdicts[c.id].message, lang)) for c in CHECKS]
-    score = rubric.score({r.id: r.status for r in results}, transport, two_user)
-    return Result(submission=str(path), score=score, max_score=rubric.max_score, transport=transport,
+                           render(verdicts[c.id].message, lang), rendered(verdicts[c.id].transcript, lang))
+               for c in CHECKS]
+    two_user = obs.main.two_user
+    score = rubric.score({r.id: r.status for r in results}, obs.transport, two_user)
+    return Result(submission=str(path), score=score, max_score=rubric.max_score, transport=obs.transport,
                   checks=results, seconds=time.monotonic() - started, two_user=two_user,
                   dialect=describe(dialect).render(lang), notes=[render(n, lang) for n in dialect.notes], lang=lang,
-                  isolation=isolation.describe(network, applied))
+                  isolation=isolation.describe(network, obs.isolation))
 
 
 def grade_repeated(path: str, rubric: Rubric, runs: int, seconds: float = TIME_LIMIT, lang: str = "en",
@@ -100,34 +97,30 @@ def grade_repeated(path: str, rubric: Rubric, runs: int, seconds: float = TIME_L
     return first
 
 
-def _run(sub: Submission, seconds: float, applied: list) -> tuple[dict[str, Verdict], str, bool, dialects.Dialect]:
+def _observe(sub: Submission, seconds: float) -> tuple[Observations, dialects.Dialect]:
+    """Everything the grading sees of `sub`: its code's facts, and what the scenarios saw its server do."""
     guess = dialects.from_source(sub)
+    obs = Observations(source=facts.read_source(sub), transport=guess.transport)
     problem = sandbox.compile_error(sub.root, sub.server.script)
     if problem:
-        origin = sub.origins.get(sub.server.script)
-        where = Msg("empty")
-        if origin:
-            at = re.search(r" line (\d+):", problem)
-            where = (Msg("no_compile.where_line", origin=origin.msg, line=origin.first_line + int(at[1]) - 1)
-                     if at and origin.first_line else Msg("no_compile.where", origin=origin.msg))
-        newer = static.newer_syntax(sub.server_source) if "SyntaxError" in problem else None
-        hint = Msg("no_compile.newer", feature=newer, version=PYTHON) if newer else Msg("empty")
-        return ({"server_starts": fail(Msg("no_compile", where=where, problem=problem, hint=hint))},
-                guess.transport, False, guess)
-    h = Harness(sub, seconds)
+        obs.main = MainObs(start=StartObs(Start.NO_COMPILE, compile=facts.compile_error(sub, problem)))
+        return obs, guess
+    h = Harness(sub, seconds, stuck=quiescence.stuck)
     try:
         try:
-            h.dialect = _learn(h, guess)
+            h.dialect = learn_dialect(h, guess)
         except ServerDown as e:  # no use starting it five more times
-            return {"server_starts": fail(e.msg)}, guess.transport, False, guess
-        verdicts, two_user = run_groups(h, seed=sub.label)
-        return verdicts, h.transport or guess.transport, two_user, h.dialect
+            obs.main = MainObs(start=StartObs(Start.DOWN, down=e.msg))
+            return obs, guess
+        runner.observe(h, obs.source, sub.label, obs)
+        obs.transport = h.transport or guess.transport
+        return obs, h.dialect
     finally:
         h.close()
-        applied += h.isolation_reports()
+        obs.isolation = h.isolation_reports()
 
 
-def _learn(h: Harness, guess: dialects.Dialect) -> dialects.Dialect:
+def learn_dialect(h: Harness, guess: dialects.Dialect) -> dialects.Dialect:
     """The dialect, learned on a server of its own; raises ServerDown if the server does not start."""
     sub = h.sub
     problem = sandbox.compile_error(sub.root, sub.client.script) if sub.client else None
@@ -152,7 +145,7 @@ def _chat_port(h: Harness, server: Server, guess: dialects.Dialect) -> Server:
     if len(ports) < 2:
         return server
     requested = {p.port: b.requested[1] for p in ports for b in server.program.bindings if b.port == p.port}
-    named = [p for p in ports if re.search(rf"\b{requested[p.port]}\b", h.sub.client_source)]
+    named = [p for p in ports if facts.client_names_port(h.sub, requested[p.port])]
     chosen = named[0] if len(named) == 1 else None
     h.dialect = guess
     for candidate in ([] if chosen else ports):
@@ -171,16 +164,6 @@ def _chat_port(h: Harness, server: Server, guess: dialects.Dialect) -> Server:
     guess.port = requested[(chosen or ports[0]).port]
     guess.notes.append(Msg("note.ports" if chosen else "note.ports_unknown", ports=shown, port=guess.port))
     return chosen or ports[0]
-
-
-def _settle_dependencies(verdicts: dict[str, Verdict]) -> None:
-    """Skip a check whose dependency did not pass; a check that found no verdict is a grader error."""
-    for check in CHECKS:
-        failed = [d for d in check.depends if verdicts.get(d, Verdict("skip")).status not in ("pass", "partial")]
-        if failed:
-            verdicts[check.id] = Verdict("skip", Msg("skipped", title=BY_ID[failed[0]].title))
-        elif check.id not in verdicts:
-            verdicts[check.id] = Verdict("error", Msg("no_verdict"))
 
 
 def describe(d: dialects.Dialect) -> Msg:

@@ -2,14 +2,18 @@
 
 One Harness serves one grading: it starts every server process a check asks for, stops them all at
 the end, and keeps one deadline so that no submission, however broken, takes longer than allowed.
+Whoever creates it hands in the policy that says when a server can do nothing more (grade.py gives
+grader.quiescence.stuck); the harness binds it to each server and passes it down as the stop-early
+callable of the sandboxed program and of every scripted user. Without one, waits run to their end.
 """
 from __future__ import annotations
 
 import threading
 import time
 from dataclasses import dataclass
+from typing import Callable, Iterable
 
-from . import proc, quiescence, sandbox
+from . import sandbox, waiting
 from .dialect import Dialect
 from .messages import Msg, MsgError
 from .peer import Peer
@@ -50,9 +54,16 @@ class Server:
         return Msg("down.stuck")
 
 
+# stuck(server, users, waiting): whether the server can do nothing more without new input (and,
+# with `waiting`, whether all it sent that user has arrived). See grader.quiescence.
+StuckPolicy = Callable[[Server, Iterable[Peer], "Peer | None"], bool]
+
+
 class Harness:
-    def __init__(self, sub: Submission, seconds: float, limits: "sandbox.Limits | None" = None):
+    def __init__(self, sub: Submission, seconds: float, limits: "sandbox.Limits | None" = None,
+                 stuck: StuckPolicy | None = None):
         self.sub = sub
+        self._stuck = stuck
         self.dialect = Dialect()
         self.transport: str | None = None   # what the server really bound: "tcp" or "udp"
         self.deadline = time.monotonic() + seconds
@@ -69,7 +80,9 @@ class Harness:
     # -- servers ------------------------------------------------------------------------------
     def start_server(self, stdin: bool = False) -> Server:
         entry = self.sub.server
-        program = sandbox.start(self.sub.root, entry.script, entry.args, stdin=stdin, limits=self.limits)
+        server: Server | None = None   # the program's waits may end early once it is known
+        program = sandbox.start(self.sub.root, entry.script, entry.args, stdin=stdin, limits=self.limits,
+                                stop_early=lambda: server is not None and self.stuck(server))
         with self._lock:
             self._programs.append(program)
         binding = program.wait_bound(self.left(START_TIMEOUT))
@@ -87,14 +100,16 @@ class Harness:
                 binding = next((b for b in program.bindings if b.requested[1] == wanted), binding)
         self.transport = binding.kind
         server = Server(program, binding.port, binding.kind)
-        program.stuck = lambda: self.stuck(server)
         return server
 
     def stuck(self, server: Server, waiting: Peer | None = None) -> bool:
-        """Whether the server can do nothing more without new input (grader.quiescence)."""
+        """Whether the server can do nothing more without new input (the policy handed in; False
+        without one)."""
+        if self._stuck is None:
+            return False
         with self._lock:
             peers = list(self._peers)
-        return quiescence.stuck(server, peers, waiting)
+        return self._stuck(server, peers, waiting)
 
     def listening(self, server: Server) -> list[Server]:
         """Every port of the server's kind it has opened, once it has settled after starting."""
@@ -115,14 +130,14 @@ class Harness:
         peer = self.connect(server, name, **kw)
         self.introduce(peer, wait_greeting=kw.get("read", True))
         if server.kind == "tcp":
-            quiescence.wait(lambda t: proc.wait_accepted(server.port, peer.local_port, t, server.alive),
-                            lambda ok: ok or not server.alive(), self.left(CONSUME_TIMEOUT), lambda: self.stuck(server))
+            waiting.wait(lambda t: waiting.wait_accepted(server.port, peer.local_port, t, server.alive),
+                         lambda ok: ok or not server.alive(), self.left(CONSUME_TIMEOUT), lambda: self.stuck(server))
         self.settle(server)
         return peer
 
     def settle(self, server: Server) -> None:
         """Wait until the server has nothing left to do (a busy loop never settles: bounded)."""
-        proc.wait_idle(server.program.pid, self.left(SETTLE_TIMEOUT))
+        waiting.wait_idle(server.program.pid, self.left(SETTLE_TIMEOUT))
 
     def introduce(self, peer: Peer, wait_greeting: bool = True) -> None:
         hello = self.dialect.hello(peer.name)

@@ -1,35 +1,34 @@
 """A scripted chat user: one socket to the student's server and everything it received.
 
 Every wait here is bounded and event-driven (a Condition notified by the reader thread), and also
-ends early when the server process is gone, or can provably do nothing more (grader.quiescence), so
-a dead or stuck server costs no full timeout.
+ends early when the server process is gone, or when the stop-early callable the Peer was given says
+the server can do nothing more (the harness hands in grader.quiescence.stuck bound to the server),
+so a dead or stuck server costs no full timeout.
 """
 from __future__ import annotations
 
-import fcntl
 import select
 import socket
-import struct
-import termios
 import threading
 import time
 from typing import Callable
 
-from . import proc, quiescence, sockdiag
+from . import waiting
+from .kernel import tcp
 
 SEND_TIMEOUT = 5  # seconds a send may go without progress before the server counts as not reading
 
 
 class Peer:
     def __init__(self, name: str, port: int, kind: str = "tcp", server_alive: Callable[[], bool] = lambda: True,
-                 server_stuck: "Callable[[Peer | None], bool] | None" = None):
-        """server_stuck(peer): whether the server can do nothing more without new input (and, given
+                 stop_early: "Callable[[Peer | None], bool] | None" = None):
+        """stop_early(peer): whether the server can do nothing more without new input (and, given
         this peer, all it sent this user has arrived); waits for what has not come end then."""
         self.name = name
         self.port = port
         self.kind = kind
         self._server_alive = server_alive
-        self._server_stuck = server_stuck
+        self._stop_early = stop_early
         self._send_limit = SEND_TIMEOUT
         self.sent = 0                # bytes the kernel took from us
         self.reads = True            # False: a user that never reads (connect(read=False))
@@ -123,27 +122,29 @@ class Peer:
                 return False
             if select.select([], [sock], [], min(left, 0.05))[1]:
                 continue
-            stuck = self._stuck(waiting=False)
-            if stuck and time.monotonic() - moved >= quiescence.FIRST_LOOK and stuck():
+            stuck = self._stuck(awaiting=False)
+            if stuck and time.monotonic() - moved >= waiting.FIRST_LOOK and stuck():
                 return False   # the server will never read us again: no need to wait out the limit
         if consumed_timeout and self.kind == "tcp":
-            self._wait_read(consumed_timeout)
+            self.wait_read(consumed_timeout)
         return True
 
-    def _wait_read(self, timeout: float) -> bool:
+    def wait_read(self, timeout: float) -> bool:
         """Until the server has accepted us and read all we sent: every byte reached its kernel (none
         still waits in our buffer or on the loopback, to be glued to the next) and none is unread."""
-        return quiescence.wait(lambda t: proc.wait_until(self.read_by_server, t, self._server_alive),
-                               lambda ok: ok or not self._server_alive(), timeout, self._stuck(waiting=False))
+        return waiting.wait(lambda t: waiting.poll_until(self.read_by_server, t, self._server_alive),
+                            lambda ok: ok or not self._server_alive(), timeout, self._stuck(awaiting=False))
 
     def read_by_server(self) -> bool:
-        try:
-            end = sockdiag.server_queues(self.port, self.local_port)
-        except OSError:   # no sock_diag: our kernel's acknowledgements say the same, if later (delayed ACKs)
-            end = proc.server_end(self.port, self.local_port)
-            return end is None or (not self.unacknowledged() and end[0] == 0 and end[1] != 0)
-        return end is None or (end.received is not None and end.received >= self.sent
-                               and end.rqueue == 0 and end.inode != 0)
+        """The server has accepted us and read every byte we sent (or the connection is gone)."""
+        end = tcp.connection(self.port, self.local_port)
+        if end is None:
+            return True
+        if end.received is None:   # the kernel does not say: our acknowledgements do, if later (delayed ACKs)
+            arrived = not self.unacknowledged()
+        else:
+            arrived = end.received >= self.sent
+        return arrived and end.rqueue == 0 and end.inode != 0
 
     def limit_send_time(self, seconds: float) -> None:
         self._send_limit = seconds
@@ -158,20 +159,15 @@ class Peer:
         sock = self._sock
         if sock is None or self.kind != "tcp":
             return 0
-        try:
-            return struct.unpack("i", fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0"))[0]
-        except (OSError, ValueError):
-            return 1
+        return tcp.unacknowledged(sock)
 
     def received_all(self) -> bool:
         """Everything the kernel received for this user is in its buffer (the reader is done)."""
         sock = self._sock
         if sock is None:
             return True
-        try:
-            info = sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
-            received = struct.unpack_from("=Q", info, sockdiag.TCP_INFO_BYTES_RECEIVED)[0]
-        except (OSError, struct.error):
+        received = tcp.bytes_received(sock)
+        if received is None:
             return False
         with self._cond:
             return received == len(self._data)
@@ -183,22 +179,23 @@ class Peer:
 
     def abort(self) -> None:
         """Close with a TCP reset (RST), as a crashed or killed client does."""
-        if self._sock is not None and self.kind == "tcp":
-            try:
-                self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            except OSError:
-                pass
-        self._end(socket.SHUT_RD)  # wakes the reader without sending a FIN, so close() sends the RST
+        self._end(socket.SHUT_RD, reset=self.kind == "tcp")
 
-    def _end(self, how: int) -> None:
+    def _end(self, how: int, reset: bool = False) -> None:
         sock, self._sock = self._sock, None
         if sock is None:
             return
-        for step in (lambda: sock.shutdown(how), sock.close):
+        if reset:
+            tcp.reset(sock)   # also wakes the reader, without sending a FIN
+        else:
             try:
-                step()
+                sock.shutdown(how)
             except OSError:
                 pass
+        try:
+            sock.close()
+        except OSError:
+            pass
 
     # -- what arrived -----------------------------------------------------------------------
     def mark(self) -> int:
@@ -212,11 +209,11 @@ class Peer:
     def text(self, since: int = 0) -> str:
         return self.raw(since).decode("utf-8", "replace")
 
-    def _stuck(self, waiting: bool = True) -> "Callable[[], bool] | None":
-        """server_stuck as a wait's stop condition; `waiting`: this user waits for what the server sends."""
-        if self._server_stuck is None:
+    def _stuck(self, awaiting: bool = True) -> "Callable[[], bool] | None":
+        """stop_early as a wait's stop condition; `awaiting`: this user waits for what the server sends."""
+        if self._stop_early is None:
             return None
-        return lambda: self._server_stuck(self if waiting else None)
+        return lambda: self._stop_early(self if awaiting else None)
 
     def wait(self, predicate: Callable[[bytes], bool], timeout: float, since: int = 0) -> bool:
         """Wait until predicate(bytes received since `since`) holds; False on timeout or dead server."""
@@ -231,8 +228,7 @@ class Peer:
                         return predicate(bytes(self._data[since:]))
                     self._cond.wait(min(left, 0.05))
         # A False once the server closed us or died is final.
-        return quiescence.wait(wait_for, lambda ok: ok or self.closed or not self._server_alive(),
-                               timeout, self._stuck())
+        return waiting.wait(wait_for, lambda ok: ok or self.closed or not self._server_alive(), timeout, self._stuck())
 
     def wait_token(self, token: str, timeout: float, since: int = 0) -> bool:
         needle = token.encode("utf-8")
@@ -246,8 +242,8 @@ class Peer:
         quiet if nothing more can come."""
         deadline = time.monotonic() + timeout
         stuck = self._stuck()
-        if stuck is not None and quiet > quiescence.FIRST_LOOK:
-            self._wait_quiet(quiescence.FIRST_LOOK, timeout)
+        if stuck is not None and quiet > waiting.FIRST_LOOK:
+            self._wait_quiet(waiting.FIRST_LOOK, timeout)
             if time.monotonic() >= deadline or stuck():
                 return
         self._wait_quiet(quiet, deadline - time.monotonic())
@@ -274,7 +270,7 @@ class Peer:
                         return False
                     self._cond.wait(left)
                 return True
-        return quiescence.wait(wait_for, bool, timeout, self._stuck())
+        return waiting.wait(wait_for, bool, timeout, self._stuck())
 
     def count(self, token: str, since: int = 0) -> int:
         return self.raw(since).count(token.encode("utf-8"))

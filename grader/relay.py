@@ -16,11 +16,12 @@ are; UDP has no close, so only "open", "c2s" and "s2c" are recorded.
 from __future__ import annotations
 
 import socket
-import struct
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
+
+from .kernel.tcp import reset
 
 _CHUNK = 1 << 16
 _CONNECT_TIMEOUT = 5.0
@@ -33,15 +34,6 @@ class Event:
     conn: int            # 0, 1, 2... one per client connection (TCP) or per client address (UDP)
     kind: str            # "open", "c2s" (client to server bytes), "s2c", "close"
     data: bytes = b""    # the bytes; for "close": b"client" or b"server", the side that ended
-
-
-def _abort(sock: socket.socket) -> None:
-    """Make the next close() send a RST, and wake any thread blocked reading the socket."""
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        sock.shutdown(socket.SHUT_RD)
-    except OSError:
-        pass
 
 
 def _wake(sock: socket.socket) -> None:
@@ -136,7 +128,7 @@ class _TcpPair:
             socks = [self.client, self.upstream]
         for sock in socks:
             if sock is not None:
-                _abort(sock)
+                reset(sock)   # the next close() sends a RST; a pump blocked reading it wakes
 
     def _finish(self) -> None:
         with self._lock:

@@ -13,7 +13,7 @@ import pytest
 from grader import dialect as dialects
 from grader import submission
 from grader.bench import __main__ as cli
-from grader.bench import grading, load
+from grader.bench import grading, load, measure, table
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +75,7 @@ def test_cli_table_has_every_metric_for_the_submission_and_both_references():
     assert "machine: " in text and "Python " in text
     header = next(line for line in text.splitlines() if "asyncio ref" in line and "raw-relay ref" in line)
     assert "chat.py / asyncio ref" in header and "chat.py / raw-relay ref" in header
-    for _, label, _, _ in load.METRICS:
+    for _, label, _, _ in table.METRICS:
         row = next(line for line in text.splitlines() if line.startswith(label))
         assert len(row.split()) > len(label.split())
     received = next(line for line in text.splitlines() if line.startswith("deliveries received")).split()[2:5]
@@ -113,11 +113,40 @@ def test_a_server_that_takes_only_two_users_is_reported_not_hung():
     assert time.monotonic() - started < 10
 
 
+# Takes its users, then dies at the first chat message (every token holds a "Q"; names do not).
+DIES_UNDER_LOAD = """
+import os, socket, threading
+def handle(conn):
+    lines = conn.makefile("rb")
+    lines.readline()   # the name
+    for line in lines:
+        if b"Q" in line:
+            os._exit(3)
+server = socket.create_server(("127.0.0.1", 5555))
+while True:
+    conn, _ = server.accept()
+    threading.Thread(target=handle, args=(conn,), daemon=True).start()
+"""
+
+
+@pytest.mark.timeout(30)
+def test_a_server_that_dies_under_load_is_reported_not_raised(tmp_path):
+    (tmp_path / "server.py").write_text(DIES_UNDER_LOAD, encoding="utf-8")
+    sub = submission.load(tmp_path / "server.py")
+    target = load.Target("dies", sub, dialects.from_source(sub))
+    try:
+        r = load.run(target, 3, 5, idle=0.1, timeout=10)
+    finally:
+        target.close()
+    assert r.error == "the server stopped: the server exited with status 3"
+    assert r.received < r.expected and not r.complete
+
+
 def test_percentiles():
     from collections import Counter
     hist = Counter({1: 98, 5: 1, 9: 1})
-    assert load.percentiles(hist, (0.5, 0.99, 1.0)) == [1.0, 5.0, 9.0]
-    assert load.percentiles(Counter(), (0.5,)) == [0.0]
+    assert measure.percentiles(hist, (0.5, 0.99, 1.0)) == [1.0, 5.0, 9.0]
+    assert measure.percentiles(Counter(), (0.5,)) == [0.0]
 
 
 def test_grading_class_folder_repeats_the_examples():

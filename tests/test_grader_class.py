@@ -4,7 +4,9 @@ report fixture and every hostile submission, symlinked side by side — graded i
     python -m grader CLASSDIR -j 2 --format json --csv grades.csv
 
 and every row compared with its entry's expected.json, and grades.csv with the gradebook that the
-expected.json files and assignments/rubric.toml imply. Then determinism (issue 5): the class is graded
+expected.json files and assignments/rubric.toml imply. One more entry is a disguised copy of an example
+(issue 14): it and its original, and nothing else we wrote on its own, are flagged as near-copies, and
+the --html report of the run shows every student. Then determinism (issue 5): the class is graded
 twice more, both runs side by side (four gradings at once), and every verdict must be the same in all
 three runs; and a subset graded with -j 1 must get the verdicts it got with -j 2. About 2 minutes on
 two cores: 45 s for the first run, 55 s for the two others, 14 s for the subset.
@@ -23,6 +25,7 @@ from pathlib import Path
 
 import pytest
 
+from copy_helpers import disguise
 from grader.checks import CHECKS
 from grader.grade import TIME_LIMIT
 
@@ -39,6 +42,8 @@ SETS = ("examples", "reports", "hostile")   # hostile: if present
 ENTRIES = sorted((p.parent for s in SETS for p in (ROOT / "assignments" / s).glob("*/expected.json")),
                  key=lambda p: p.name)
 IDS = [c.id for c in CHECKS]
+ORIGINAL = ROOT / "assignments" / "examples" / "good_keyword_name"
+COPY = "copy_of_good_keyword_name"   # in the class folder beside ENTRIES: ORIGINAL, disguised
 REPORT_SUFFIXES = (".md", ".txt", ".ipynb")
 # Graded again with -j 1: the checks that measure time and load (busy loop, a full two-user chat, a
 # deadlock, a slow reader), a notebook, a UDP chat and a report that cannot be graded; about 40 s.
@@ -58,13 +63,14 @@ def rubric() -> dict:
 class Run:
     rows: dict          # id -> row of --format json
     seconds: float
-    csv: list | None    # grades.csv, parsed, when it was asked for
+    csv: list | None    # grades.csv, parsed, when it was asked for (and report.html written beside it)
+    cwd: Path
 
 
 def start(folder: Path, cwd: Path, jobs: int, csv_name: str | None = None) -> subprocess.Popen:
     command = [sys.executable, "-m", "grader", str(folder), "-j", str(jobs), "--format", "json"]
     if csv_name:
-        command += ["--csv", csv_name]
+        command += ["--csv", csv_name, "--html", "report.html"]
     return subprocess.Popen(command, cwd=cwd, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
 
@@ -84,7 +90,7 @@ def finish(proc: subprocess.Popen, started: float, cwd: Path, csv_name: str | No
         with open(cwd / csv_name, newline="", encoding="utf-8") as f:
             table = list(csv.reader(f))
     print(f"\ngraded {len(rows)} entries with -j {proc.args[5]} in {seconds:.0f} s")
-    return Run({row["id"]: row for row in rows}, seconds, table)
+    return Run({row["id"]: row for row in rows}, seconds, table, cwd)
 
 
 def grade_class(folder: Path, cwd: Path, jobs: int, csv_name: str | None = None) -> Run:
@@ -119,6 +125,9 @@ def classdir(tmp_path_factory) -> Path:
     folder.mkdir()
     for entry in ENTRIES:
         (folder / entry.name).symlink_to(entry, target_is_directory=True)
+    (folder / COPY).mkdir()
+    for name in ("server.py", "client.py"):
+        (folder / COPY / name).write_text(disguise((ORIGINAL / name).read_text(encoding="utf-8")), encoding="utf-8")
     return folder
 
 
@@ -182,7 +191,8 @@ def test_the_gradebook_is_the_one_the_rubric_implies(first):
     share = {"pass": 1.0, "partial": float(scoring.get("partial_share", 0.5))}
     max_score = float(sum(points.values()))
     header, *lines = first.csv
-    assert header == ["id", "score", "max_score", *IDS, "error"]
+    assert header == ["id", "score", "max_score", *IDS, "error", "similar"]
+    lines = [line for line in lines if line[0] != COPY]
     assert [line[0] for line in lines] == [e.name for e in ENTRIES]   # sorted, one line per student
     for entry, line in zip(ENTRIES, lines):
         want, got = expected(entry), dict(zip(header, line))
@@ -198,6 +208,25 @@ def test_the_gradebook_is_the_one_the_rubric_implies(first):
                 continue
             status = want["checks"][cid]
             assert float(got[cid]) == float(points.get(cid, 0)) * share.get(status, 0.0), (entry.name, cid, line)
+
+
+@pytest.mark.timeout(900)
+def test_the_copy_and_its_original_are_the_only_near_copies_of_ours(first):
+    """Our examples and reports, each written on its own, flag nothing; the hostile ones are variations
+    on one server, so they may flag each other, and only each other."""
+    hostile = {e.name for e in ENTRIES if e.parent.name == "hostile"}
+    flagged = {sid: [p["id"] for p in row["similar"]] for sid, row in first.rows.items() if row["similar"]}
+    assert flagged.pop(COPY) == [ORIGINAL.name] and flagged.pop(ORIGINAL.name) == [COPY], flagged
+    assert set(flagged) <= hostile and all(set(others) <= hostile for others in flagged.values()), flagged
+    assert all(0 < p["share"] <= 1 for row in first.rows.values() for p in row["similar"])
+
+
+@pytest.mark.timeout(900)
+def test_the_html_report_shows_every_student(first):
+    html = (first.cwd / "report.html").read_text(encoding="utf-8")
+    assert html.count("<svg") == 2 and html.count("<details") == len(first.rows)
+    for sid in first.rows:
+        assert f">{sid}</a>" in html, sid
 
 
 @pytest.mark.timeout(900)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
 from . import grading as grading_module
-from . import load
+from . import load, table
 from ..submission import SubmissionError
 
 
@@ -35,11 +36,10 @@ def machine() -> str:
             model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
     except OSError:
         pass
-    import os
     return f"{model}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()} {platform.release()}"
 
 
-def parse(argv: list[str] | None) -> argparse.Namespace:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m grader.bench",
         description="Chat load benchmark: N users in the submission's own dialect each send M messages; "
@@ -74,6 +74,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     grading.add_argument("--profile", action="store_true",
                          help="also grade each submission once more with timers on the grader's waits, and "
                               "print where the time goes")
+    return parser
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.grading:
         if args.submission is not None:
@@ -137,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             print(json.dumps(runs, indent=1))
         else:
-            print(load.table(results, args.rounds))
+            print(table.table(results, args.rounds))
         return 0
     finally:
         for t in targets:

@@ -163,10 +163,11 @@ class Profiler:
 
 
 def _install(p: Profiler) -> None:
-    from .. import checks, grade, harness, peer, proc, quiescence, relay, sandbox, submission
-    p.wrap(grade, "_learn", "learn: other (running the client, typing)", context="learn dialect")
-    for group in checks.GROUPS:
-        p.wrap(group, "run", "checks: other (sending, sockets, CPU)", context=group.__name__)
+    from .. import grade, harness, peer, quiescence, relay, sandbox, scenarios, submission, waiting
+    from ..kernel import tcp
+    p.wrap(grade, "learn_dialect", "learn: other (running the client, typing)", context="learn dialect")
+    for scenario in scenarios.SCENARIOS:
+        p.wrap(scenario, "run", "checks: other (sending, sockets, CPU)", context=scenario.__name__)
     p.wrap(grade, "load", "load the submission")
     p.wrap(sandbox, "compile_error", "compile")
     p.wrap(sandbox, "start", "process: spawn (copy + fork)")
@@ -178,17 +179,17 @@ def _install(p: Profiler) -> None:
            else "wait: console output timed out")
     p.wrap(relay.Relay, "wait_quiet", "wait: relay quiet")
     p.wrap(relay.Relay, "wait_for", lambda ok: "wait: relay event arrived" if ok else "wait: relay event timed out")
-    p.wrap(peer.Peer, "_wait_read", "wait: server read our message (sock_diag)")
-    p.wrap(proc, "wait_accepted", "wait: server accepted (sock_diag)")
-    p.wrap(proc, "wait_idle", "wait: server idle (/proc)")
-    p.wrap(proc, "server_end", "  of which connection look-ups")
+    p.wrap(peer.Peer, "wait_read", "wait: server read our message (sock_diag)")
+    p.wrap(waiting, "wait_accepted", "wait: server accepted (sock_diag)")
+    p.wrap(waiting, "wait_idle", "wait: server idle (/proc)")
+    p.wrap(tcp, "connection", "  of which connection look-ups")
     p.wrap(quiescence, "stuck", "  of which looks whether the server is stuck")
     p.wrap(peer.Peer, "wait", lambda ok: "wait: message arrived" if ok else "wait: message timed out (not delivered)")
     p.wrap(peer.Peer, "wait_quiet", "wait: quiet (nothing more arrives)")
     p.wrap(peer.Peer, "wait_closed", lambda ok: "wait: closed" if ok else "wait: close timed out (still open)")
     p.wrap(peer.Peer, "connect", "connect")
     p.wrap(peer.Peer, "send", lambda ok: "send" if ok else "send: gave up (the server stopped reading)")
-    p.wrap(checks.BusyLoopGroup, "busy", "CPU sampling window")
+    p.wrap(scenarios.BusyScenario, "busy", "CPU sampling window")
     p.wrap(harness.Harness, "close", "process: stop")
     del submission
 

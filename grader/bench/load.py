@@ -12,14 +12,10 @@ messages together is credited with every whole token it relays.
 """
 from __future__ import annotations
 
-import os
 import re
-import resource
 import select
 import selectors
 import socket
-import statistics
-import struct
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -27,9 +23,11 @@ from pathlib import Path
 
 from .. import dialect as dialects
 from .. import grade as grading
-from .. import proc, sandbox
+from .. import quiescence, sandbox, waiting
 from ..harness import Harness, ServerDown
+from ..kernel import procfs, tcp
 from ..submission import Submission, load
+from .measure import machine_busy, own_cpu, peak_rss_mib, percentiles, raise_file_limit, switches, wait_for_quiet
 
 REFS = Path(__file__).resolve().parent / "refs"
 REFERENCES = {"asyncio ref": REFS / "asyncio_chat.py", "raw-relay ref": REFS / "raw_relay.py"}
@@ -109,9 +107,9 @@ def prepare(path: str | Path, label: str | None = None) -> Target:
     sub = load(path)
     try:
         guess = dialects.from_source(sub)
-        h = Harness(sub, 30.0)
+        h = Harness(sub, 30.0, stuck=quiescence.stuck)
         try:
-            dialect = grading._learn(h, guess)
+            dialect = grading.learn_dialect(h, guess)
         finally:
             h.close()
     except BaseException:
@@ -128,84 +126,6 @@ def describe(d: dialects.Dialect) -> str:
         return "nothing" if fmt is None else repr(fmt.replace("{{", "{").replace("}}", "}"))
     return (f"{'server speaks first; ' if d.greets else ''}name sent as {show(d.name_format)}, "
             f"messages as {show(d.message_format)}")
-
-
-# -- measuring the server ----------------------------------------------------------------------
-
-def _cpu_ns(pid: int) -> int:
-    """CPU time of all the threads of `pid` in nanoseconds (schedstat: finer than the 10 ms ticks of
-    /proc/PID/stat, which matters for telling 0.2% from 1% of an idle second)."""
-    total = 0
-    for schedstat in proc.thread_files(pid, "schedstat"):
-        try:
-            total += int(schedstat.split()[0])
-        except (ValueError, IndexError):
-            continue
-    return total
-
-
-def _switches(pid: int) -> int:
-    """Context switches of all the threads of `pid` so far: a server that spends its time handing
-    the GIL and its locks from thread to thread shows it here."""
-    total = 0
-    for status in proc.thread_files(pid, "status"):
-        for line in status.splitlines():
-            if b"ctxt_switches:" in line:   # voluntary and nonvoluntary
-                try:
-                    total += int(line.split()[1])
-                except (ValueError, IndexError):
-                    continue
-    return total
-
-
-def _peak_rss_mib(pid: int) -> float:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0.0
-
-
-def machine_busy() -> float:
-    """CPU seconds all processes of the machine have used since boot (/proc/stat)."""
-    try:
-        with open("/proc/stat") as f:
-            fields = [int(x) for x in f.readline().split()[1:]]
-    except (OSError, ValueError):
-        return 0.0
-    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)   # idle + iowait
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def wait_for_quiet(limit: float, share: float = 0.2, window: float = 0.5) -> float:
-    """Wait (at most `limit` s) until the rest of the machine uses less than `share` of one core over
-    `window` s, so that a run does not start in the middle of somebody's test suite. Returns the
-    share last seen (in % of a core)."""
-    deadline = time.monotonic() + limit
-    while True:
-        busy, own, started = machine_busy(), _own_cpu(), time.monotonic()
-        time.sleep(window)
-        others = max(0.0, machine_busy() - busy - (_own_cpu() - own)) / (time.monotonic() - started)
-        if others < share or time.monotonic() >= deadline:
-            return others * 100
-
-
-def _own_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def raise_file_limit(needed: int) -> None:
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if soft != resource.RLIM_INFINITY and soft < needed:
-        new = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
-        try:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (new, hard))
-        except (ValueError, OSError):
-            pass
 
 
 # -- the users ---------------------------------------------------------------------------------
@@ -251,23 +171,23 @@ def _connect_all(n: int, port: int, dialect: dialects.Dialect, alive, deadline: 
     server before the next few come, so that a small listen() backlog never drops a connection and a
     name is never glued to the first message by a server that treats one recv() as one message."""
     users: list[User] = []
-    waiting: dict[int, User] = {}
+    joining: dict[int, User] = {}
 
     def settle(limit: int) -> None:
         give_up = min(deadline, time.monotonic() + JOIN_TIMEOUT)
-        while len(waiting) > limit:
-            for client_port in list(waiting):
-                end = proc.server_end(port, client_port)
-                if end is None or (end[1] != 0 and end[0] == 0):
-                    del waiting[client_port]
-            if len(waiting) <= limit:
+        while len(joining) > limit:
+            for client_port in list(joining):
+                end = tcp.connection(port, client_port)
+                if end is None or (end.inode != 0 and end.rqueue == 0):
+                    del joining[client_port]
+            if len(joining) <= limit:
                 return
             if not alive():
                 raise BenchError("the server stopped while users were joining")
             if time.monotonic() > give_up:
-                raise BenchError(f"the server took only {len(users) - len(waiting)} of {n} users "
+                raise BenchError(f"the server took only {len(users) - len(joining)} of {n} users "
                                  "(the next one was not accepted, or its name not read, in time)")
-            time.sleep(proc.POLL)
+            time.sleep(waiting.POLL)
 
     try:
         for i in range(n):
@@ -284,7 +204,7 @@ def _connect_all(n: int, port: int, dialect: dialects.Dialect, alive, deadline: 
             hello = dialect.hello(user.name)
             if hello:
                 sock.sendall(hello)
-            waiting[sock.getsockname()[1]] = user
+            joining[sock.getsockname()[1]] = user
             settle(JOIN_WINDOW - 1)
         settle(0)
     except BaseException:
@@ -299,10 +219,7 @@ def _connect_all(n: int, port: int, dialect: dialects.Dialect, alive, deadline: 
 def _reset(sock: socket.socket) -> None:
     """Close with a reset: no TIME_WAIT left behind, so hundreds of users per run do not pile up in
     the kernel's tables (and slow down every later run that looks at them)."""
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    except OSError:
-        pass
+    tcp.reset(sock)
     sock.close()
 
 
@@ -316,7 +233,7 @@ def run(target: Target, n: int, m: int, rate: float = 0.0, idle: float = 1.0, ti
     result = Run(target.label, n, m, rate, expected=n * (n - 1) * m)
     raise_file_limit(n + 256)
     limits = sandbox.Limits(wall_seconds=timeout + 30, **LIMITS)
-    h = Harness(target.sub, timeout, limits)
+    h = Harness(target.sub, timeout, limits, stuck=quiescence.stuck)
     users: list[User] = []
     try:
         try:
@@ -332,13 +249,13 @@ def run(target: Target, n: int, m: int, rate: float = 0.0, idle: float = 1.0, ti
         if server.alive():
             # Idle: every user connected and silent. Wait until the server has finished what the
             # messages gave it to do (bounded: a busy loop never finishes), then sample.
-            proc.wait_idle(server.program.pid, 2.0)
-            before = _cpu_ns(server.program.pid)
+            waiting.wait_idle(server.program.pid, 2.0)
+            before = procfs.cpu_ns(server.program.pid)
             time.sleep(idle)
-            result.idle_cpu_pct = (_cpu_ns(server.program.pid) - before) / 1e9 / idle * 100
-            result.rss_mib = _peak_rss_mib(server.program.pid)
+            result.idle_cpu_pct = (procfs.cpu_ns(server.program.pid) - before) / 1e9 / idle * 100
+            result.rss_mib = peak_rss_mib(server.program.pid)
         elif not result.error:
-            result.error = "the server stopped: " + server.why_down()
+            result.error = stopped(server)
     except BenchError as e:
         result.error = str(e)
     finally:
@@ -348,6 +265,11 @@ def run(target: Target, n: int, m: int, rate: float = 0.0, idle: float = 1.0, ti
         for user in users:
             _reset(user.sock)
     return result
+
+
+def stopped(server) -> str:
+    """Why the run ended early: the server stopped, and the grader's reason why (in English)."""
+    return f"the server stopped: {server.why_down()}"
 
 
 class _Exchange:
@@ -366,68 +288,75 @@ class _Exchange:
         self.last_delivery = 0.0
 
     def run(self) -> None:
-        r, users, sel = self.result, self.users, self.sel
-        n, m = len(users), r.m
-        for user in users:
-            sel.register(user.sock, selectors.EVENT_READ, user)
+        for user in self.users:
+            self.sel.register(user.sock, selectors.EVENT_READ, user)
         self._drain_until_quiet()
         pid = self.server.program.pid
-        cpu_before, own_before, busy_before = self.server.program.cpu_seconds(), _own_cpu(), machine_busy()
-        ns_before, switches_before = _cpu_ns(pid), _switches(pid)
+        cpu_before, own_before, busy_before = self.server.program.cpu_seconds(), own_cpu(), machine_busy()
+        ns_before, switches_before = procfs.cpu_ns(pid), switches(pid)
         self.t0 = time.monotonic_ns()
         first_send = time.monotonic()
-        self.last_delivery = last_progress = first_send
-        total, sent = n * m, 0
+        self.last_delivery = first_send
         try:
-            while True:
-                now = time.monotonic()
-                if sent < total:
-                    if self.rate:
-                        # User i's k-th message is due at (k + i/N) / rate: users evenly staggered.
-                        while sent < total and first_send + (sent // n + sent % n / n) / self.rate <= now:
-                            self._send(users[sent % n], sent // n)
-                            sent += 1
-                        wait = 0.0 if sent >= total else first_send + (sent // n + sent % n / n) / self.rate - now
-                    else:
-                        for user in users:   # one message from every user per turn of the loop
-                            self._send(user, sent // n)
-                        sent += n
-                        wait = 0.0
-                else:
-                    wait = 0.05
-                    if self.satisfied == n:
-                        break
-                    if now - last_progress > PATIENCE:
-                        break
-                if now > self.deadline:
-                    r.error = "timed out"
-                    break
-                if not self.server.alive():
-                    r.error = "the server stopped: " + self.server.why_down()
-                    break
-                before = self.got
-                self._poll(max(0.0, wait))
-                if self.got > before:
-                    last_progress = time.monotonic()
+            self._loop(first_send)
         finally:
-            sel.close()
+            self.sel.close()
+        r = self.result
         wall = max(1e-9, time.monotonic() - first_send)
         # The server's threads to the nanosecond (schedstat), unless processes it forked did work
         # too: the session's clock ticks (10 ms) see those.
         ticks = self.server.program.cpu_seconds() - cpu_before
-        exact = (_cpu_ns(pid) - ns_before) / 1e9
+        exact = (procfs.cpu_ns(pid) - ns_before) / 1e9
         r.cpu_s = ticks if ticks > exact + 0.05 else exact
-        r.switches = _switches(pid) - switches_before
-        own = _own_cpu() - own_before
+        r.switches = switches(pid) - switches_before
+        own = own_cpu() - own_before
         r.seconds = max(1e-9, self.last_delivery - first_send)
         r.bench_cpu_pct = own / wall * 100
         r.others_cpu_pct = max(0.0, machine_busy() - busy_before - r.cpu_s - own) / wall * 100
         self._summarize()
 
+    def _loop(self, first_send: float) -> None:
+        """Send on schedule and read until every user has all, PATIENCE passes without a delivery,
+        the deadline passes or the server stops (the last two are errors of the run)."""
+        n = len(self.users)
+        total, sent = n * self.result.m, 0
+        last_progress = first_send
+        while True:
+            now = time.monotonic()
+            if sent < total:
+                sent, wait = self._send_due(sent, total, first_send, now)
+            else:
+                wait = 0.05
+                if self.satisfied == n or now - last_progress > PATIENCE:
+                    return
+            if now > self.deadline:
+                self.result.error = "timed out"
+                return
+            if not self.server.alive():
+                self.result.error = stopped(self.server)
+                return
+            before = self.got
+            self._poll(max(0.0, wait))
+            if self.got > before:
+                last_progress = time.monotonic()
+
+    def _send_due(self, sent: int, total: int, first_send: float, now: float) -> tuple[int, float]:
+        """Send what is due by `now`; returns the messages sent so far and how long until the next."""
+        users, n = self.users, len(self.users)
+        if not self.rate:
+            for user in users:   # burst: one message from every user per turn of the loop
+                self._send(user, sent // n)
+            return sent + n, 0.0
+        # User i's k-th message is due at (k + i/N) / rate: users evenly staggered.
+        while sent < total and first_send + (sent // n + sent % n / n) / self.rate <= now:
+            self._send(users[sent % n], sent // n)
+            sent += 1
+        return sent, 0.0 if sent >= total else first_send + (sent // n + sent % n / n) / self.rate - now
+
     def _drain_until_quiet(self) -> None:
         """Read the join notices and welcomes until nothing arrives for QUIET s (at most 10 s)."""
         limit = min(self.deadline, time.monotonic() + 10.0)
-        proc.wait_idle(self.server.program.pid, 2.0)
+        waiting.wait_idle(self.server.program.pid, 2.0)
         while time.monotonic() < limit:
             ready = self.sel.select(QUIET)
             if not ready:
@@ -528,49 +457,7 @@ class _Exchange:
             r.error = f"{r.expected - r.received} deliveries missing after {PATIENCE:g} s without any"
 
 
-def percentiles(hist: Counter, qs: tuple[float, ...]) -> list[float]:
-    total = sum(hist.values())
-    if not total:
-        return [0.0 for _ in qs]
-    out, keys = [], sorted(hist)
-    for q in qs:
-        rank, seen = max(1, -(-q * total // 1)), 0
-        for k in keys:
-            seen += hist[k]
-            if seen >= rank:
-                out.append(float(k))
-                break
-    return out
-
-
 # -- several targets, interleaved rounds ----------------------------------------------------------
-
-METRICS = [  # (field, label, format, ratio: "higher" is better / "lower" is better / None)
-    ("expected", "deliveries expected", "{:.0f}", None),
-    ("received", "deliveries received", "{:.0f}", None),
-    ("whole_lines", "whole lines", None, None),
-    ("per_second", "deliveries/s", "{:,.0f}", "higher"),
-    ("p50_ms", "latency p50 ms", "{:.2f}", "lower"),
-    ("p99_ms", "latency p99 ms", "{:.2f}", "lower"),
-    ("max_ms", "latency max ms", "{:.2f}", "lower"),
-    ("rss_mib", "server peak RSS MiB", "{:.1f}", "lower"),
-    ("cpu_s", "server CPU s", "{:.2f}", "lower"),
-    ("busy_pct", "server CPU % of a core", "{:.0f}", None),
-    ("switches", "server context switches", "{:,.0f}", None),
-    ("idle_cpu_pct", "idle CPU %", "{:.2f}", None),
-    ("join_s", "join s", "{:.2f}", None),
-    ("bench_cpu_pct", "load generator CPU %", "{:.0f}", None),
-    ("others_cpu_pct", "other processes CPU %", "{:.0f}", None),
-]
-
-
-def median_of(runs: list[Run], name: str):
-    values = [getattr(r, name) for r in runs if not r.error or name in ("expected", "received")]
-    if name == "whole_lines":
-        flags = [getattr(r, name) for r in runs]
-        return None if any(f is None for f in flags) else all(flags)
-    return statistics.median(values) if values else None
-
 
 def matrix(targets: list[Target], cells: list[tuple[int, int, float]], rounds: int, idle: float = 1.0,
            timeout: float = 120.0, progress=None, quiet: float = 0.0) -> dict[tuple[int, int, float], dict[str, list[Run]]]:
@@ -593,34 +480,3 @@ def matrix(targets: list[Target], cells: list[tuple[int, int, float]], rounds: i
     return results
 
 
-def table(results: dict[tuple[int, int, float], dict[str, list[Run]]], rounds: int) -> str:
-    out = []
-    for (n, m, rate), cell in results.items():
-        labels = list(cell)
-        mode = f"paced at {rate:g} msg/s per user" if rate else "burst"
-        out.append(f"N = {n} users, M = {m} messages each, {mode}; median of {rounds} interleaved round(s)")
-        head = labels + [f"{labels[0]} / {other}" for other in labels[1:]]
-        rows = [["", *head]]
-        for name, label, fmt, better in METRICS:
-            row = [label]
-            medians = [median_of(cell[lab], name) for lab in labels]
-            for value in medians:
-                if value is None:
-                    row.append("n/a" if name == "whole_lines" else "-")
-                elif name == "whole_lines":
-                    row.append("yes" if value else "NO")
-                else:
-                    row.append(fmt.format(value))
-            for value in medians[1:]:
-                base = medians[0]
-                row.append(f"{base / value:.2f}x" if better and base and value else "")
-            rows.append(row)
-        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-        for row in rows:
-            out.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))))
-        for lab in labels:
-            for i, r in enumerate(cell[lab]):
-                if r.error:
-                    out.append(f"  {lab} round {i + 1}: {r.error}")
-        out.append("")
-    return "\n".join(out)

@@ -1,0 +1,69 @@
+"""What a blocked thread waits for, read from /proc/PID/task/TID/syscall (x86-64 system call numbers).
+
+A thread asleep in a system call shows its number and arguments there. The decoder sorts the calls a
+thread can sit in that only new input (or another thread) ends; anything else, or another machine,
+reads as "may act by itself" (None).
+"""
+from __future__ import annotations
+
+import platform
+from typing import NamedTuple
+
+from .procfs import stat, thread_file
+
+SUPPORTED = platform.machine() in ("x86_64", "AMD64")
+
+# For the calls with a timeout: which argument must say "no timeout".
+_ON_FD = {0, 17, 19, 45, 47}           # read, pread64, readv, recvfrom, recvmsg: input on one fd
+_ACCEPT = {43, 288}                    # accept, accept4: a connection on the listening socket
+_SEND = {1, 20, 44, 46, 307}           # write, writev, sendto, sendmsg, sendmmsg: room on one fd
+_ASLEEP = {61, 247, 34}                # wait4, waitid (the caller checks there are no children), pause
+_WATCH = {7: (3, "neg"), 23: (5, "null"), 270: (5, "null"), 271: (3, "null"),   # poll, select, ppoll
+          232: (4, "neg"), 281: (4, "neg"), 441: (4, "null")}                 # epoll_wait*: any fd
+_FUTEX = 202
+_FUTEX_WAITS = {0, 9}   # FUTEX_WAIT, FUTEX_WAIT_BITSET (lock.acquire(), Event.wait() without timeout)
+_FUTEX_OP_MASK = 0x7F   # the operation without FUTEX_PRIVATE_FLAG and FUTEX_CLOCK_REALTIME
+_NO_TIMEOUT = (0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF)   # -1 as a poll/epoll timeout
+
+
+class Wait(NamedTuple):
+    """What a thread waits for: kind "fd" (input on fd), "accept" (a connection on fd), "send" (room
+    to write on fd), "watch" (poll and the like, fd 0) or "other" (a lock or a child, fd 0)."""
+    kind: str
+    fd: int
+
+
+def decode(syscall: str) -> Wait | None:
+    """The Wait of one /proc/PID/task/TID/syscall line; None if the call may end by itself."""
+    fields = syscall.split()
+    if len(fields) < 7 or not fields[0].isdigit():   # "running", or "-1 ...": not in a system call
+        return None
+    nr, args = int(fields[0]), [int(a, 16) for a in fields[1:7]]
+    if nr in _ON_FD:
+        return Wait("fd", args[0])
+    if nr in _ACCEPT:
+        return Wait("accept", args[0])
+    if nr in _SEND:
+        return Wait("send", args[0])
+    if nr in _ASLEEP:
+        return Wait("other", 0)
+    if nr == _FUTEX:
+        return Wait("other", 0) if args[1] & _FUTEX_OP_MASK in _FUTEX_WAITS and args[3] == 0 else None
+    if nr in _WATCH:
+        index, kind = _WATCH[nr]
+        value = args[index - 1]
+        untimed = value == 0 if kind == "null" else value in _NO_TIMEOUT
+        return Wait("watch", 0) if untimed else None
+    return None
+
+
+def thread_wait(pid: int, tid: int | str) -> Wait | None:
+    """What thread `tid` of `pid` is blocked on; None if it runs, sleeps with a timeout, is gone, or
+    this is not x86-64."""
+    if not SUPPORTED:
+        return None
+    found = stat(pid, tid)
+    if found is None or found.state != "S":
+        return None
+    syscall = thread_file(pid, tid, "syscall")
+    return None if syscall is None else decode(syscall.decode("ascii", "replace"))

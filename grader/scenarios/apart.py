@@ -1,0 +1,151 @@
+"""Scenarios with a server of their own: each may crash or wedge it, so each costs one check at most.
+
+Disconnects (a close, then a reset, then a newcomer), CPU while idle and after disconnects, a client
+that never sends its name, and a client that never reads.
+"""
+from __future__ import annotations
+
+import time
+
+from .. import waiting
+from ..kernel import procfs
+from ..harness import Server
+from ..observations import BusyObs, DisconnectObs, SilentObs, SlowObs
+from ..peer import Peer
+from ..reasons import Reason
+from ..transcript import shorten
+from .base import Scenario
+
+IDLE_WINDOW = 0.3   # seconds of sampling while idle...
+AFTER_WINDOW = 0.8  # ...and after disconnects (a busy loop shows as ~100%, an idle server as ~0%)
+SAMPLE_EVERY = 0.005
+SLOW_BYTES = 8 << 20
+REJOIN_WAIT = 0.3   # seconds in which a full server turns a newcomer away
+STALL = 2           # seconds a send may block before the server counts as stalled
+
+
+class DisconnectScenario(Scenario):
+    name = "disconnect"
+    part = "survives_disconnect"
+
+    def run(self) -> None:
+        h, part = self.h, self.part
+        server = h.start_server()
+        alice, bob, carol, dave = (self.join(part, server, n) for n in ("Alice", "Bob", "Carol", "Dave"))
+        missed = self.deliver(part, alice, [bob, carol, dave], "who")[1]
+        if missed == [carol, dave]:
+            self.close(part, carol)
+            self.close(part, dave)
+            self.two_users(server, alice, bob)
+            return
+        self.close(part, carol)
+        h.settle(server)
+        if any(self.deliver(part, alice, [bob], "still")[1] for _ in range(2)):
+            self.seen = DisconnectObs(self.server_state(part, server), after_close=False)
+            return
+        self.close(part, dave, reset=True)
+        h.settle(server)
+        after_reset = not any(self.deliver(part, alice, [bob], "still")[1] for _ in range(2))
+        newcomer = bool(self.newcomer_reaches(server, alice, "Erin")) if server.alive() else None
+        self.seen = DisconnectObs(self.server_state(part, server), after_reset=after_reset, newcomer=newcomer)
+
+    def two_users(self, server: Server, alice: Peer, bob: Peer) -> None:
+        """A chat for two: when one leaves, a newcomer must be able to take the place."""
+        self.close(self.part, bob)
+        self.h.settle(server)
+        erin = self.newcomer_reaches(server, alice, "Erin")
+        if not erin:
+            self.seen = DisconnectObs(self.server_state(self.part, server), two_user=True, after_close=False)
+            return
+        self.close(self.part, erin, reset=True)
+        self.h.settle(server)
+        frank = self.newcomer_reaches(server, alice, "Frank")
+        self.seen = DisconnectObs(self.server_state(self.part, server), two_user=True, after_reset=bool(frank))
+
+    def newcomer_reaches(self, server: Server, alice: Peer, name: str) -> Peer | None:
+        """A new user who can chat with Alice, or None. A server that is full turns newcomers away until
+        it has noticed that someone left, which takes it a moment: a turned-away user tries again."""
+        for _ in range(3):
+            try:
+                peer = self.join(self.part, server, name)
+            except OSError:
+                return None
+            if not peer.wait_closed(self.h.left(REJOIN_WAIT)):
+                return None if self.deliver(self.part, peer, [alice], "new")[1] else peer
+        return None
+
+
+class BusyScenario(Scenario):
+    name = "busy"
+    part = "no_busy_loop"
+
+    def run(self) -> None:
+        h = self.h
+        server = h.start_server()
+        users = [self.join(self.part, server, n) for n in ("Alice", "Bob", "Carol")]
+        self.deliver(self.part, users[0], users[1:], "warm")
+        idle = self.busy(server, IDLE_WINDOW)
+        self.close(self.part, users[1])
+        self.close(self.part, users[2], reset=True)
+        after = self.busy(server, AFTER_WINDOW)
+        self.seen = BusyObs(idle, after, AFTER_WINDOW)
+
+    def busy(self, server: Server, window: float) -> float:
+        """The share of `window` in which some thread of the server was running or waiting for a core.
+
+        Not CPU time: when other gradings load both cores, a busy loop gets less CPU but stays runnable,
+        while a server blocked in recv() or accept() is asleep either way. A server that is stuck
+        (grader.quiescence) cannot run again without new input, and none comes during the window:
+        the window ends there, and its rest counts as idle."""
+        started = time.monotonic()
+        window = self.h.left(window)
+        samples = busy = 0
+        last_busy = started
+        while (now := time.monotonic()) < started + window:
+            samples += 1
+            if procfs.runnable(server.program.pid):
+                busy += 1
+                last_busy = now
+            time.sleep(SAMPLE_EVERY)  # a sampler: the measure is how the server spends time
+            if time.monotonic() - last_busy >= waiting.FIRST_LOOK and self.h.stuck(server):
+                return busy / samples * min(1.0, (time.monotonic() - started) / window)
+        return busy / samples if samples else 0.0
+
+
+class SilentScenario(Scenario):
+    name = "silent"
+    part = "silent_client"
+
+    def run(self) -> None:
+        h = self.h
+        if h.dialect.transport == "udp":
+            self.seen = SilentObs(udp=True)
+            return
+        server = h.start_server()
+        self.connect(self.part, server, "Silent")
+        alice, bob = self.join(self.part, server, "Alice"), self.join(self.part, server, "Bob")
+        reached = not self.deliver(self.part, alice, [bob], "despite")[1]
+        self.seen = SilentObs(reached=reached, crash=self.server_state(self.part, server))
+
+
+class SlowScenario(Scenario):
+    name = "slow"
+    part = "slow_reader"
+
+    def run(self) -> None:
+        h = self.h
+        if h.dialect.transport == "udp":
+            self.seen = SlowObs(udp=True)
+            return
+        server = h.start_server()
+        self.join(self.part, server, "Sloth", read=False, small_buffer=True)
+        alice, bob = self.join(self.part, server, "Alice"), self.join(self.part, server, "Bob")
+        line = h.dialect.message("Alice", "x" * 1000)
+        burst = line * (SLOW_BYTES // len(line))
+        alice.limit_send_time(STALL)
+        self.note(self.part, Reason.TRANSCRIPT_BURST, user="Alice", count=len(burst) // len(line),
+                  line=shorten(repr(line.decode("utf-8", "replace")), 40))
+        if not alice.send(burst):
+            self.seen = SlowObs(sender_stalled=True)
+            return
+        self.seen = SlowObs(reached=not self.deliver(self.part, alice, [bob], "after the burst")[1])

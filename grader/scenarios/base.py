@@ -1,0 +1,154 @@
+"""What every scenario shares: unique tokens, the console seen as a user, and the steps (join, say,
+deliver, close) that also write the transcript of what was sent and what came back."""
+from __future__ import annotations
+
+import random
+import threading
+import time
+
+from ..harness import Harness, Server
+from ..messages import Msg
+from ..observations import Crash, SourceFacts
+from ..peer import Peer
+from ..reasons import Reason
+from ..transcript import Transcript
+
+DELIVERY = 3.0      # seconds a message may take to arrive
+NOTICE = 1.5        # seconds a join or leave notice may take
+SETTLE = 0.3        # seconds to wait for something that must NOT arrive (a duplicate, a leak)
+
+
+class Tokens:
+    """Unique, deterministic tokens, so every expectation is unambiguous and every run alike."""
+
+    def __init__(self, seed: str):
+        self._rng = random.Random(seed)
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str:
+        with self._lock:
+            return "T" + "".join(self._rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(7))
+
+
+class Console:
+    """The person at the server's keyboard, seen as a chat user: they read what the server prints."""
+
+    name = Msg("console")
+
+    def __init__(self, program):
+        self.program = program
+
+    def mark(self) -> int:
+        return len(self.program.output())
+
+    def text(self, since: int = 0) -> str:
+        return self.program.output()[since:]
+
+    def count(self, token: str, since: int = 0) -> int:
+        return self.text(since).count(token)
+
+    def wait_token(self, token: str, timeout: float, since: int = 0) -> bool:
+        return token in self.text(since) or self.program.wait_output(token, timeout) and token in self.text(since)
+
+    def wait_quiet(self, quiet: float, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        size = self.mark()
+        while time.monotonic() < deadline:
+            # Output has no "changed" event to wait on; this waits `quiet` s, or less if the server exits.
+            self.program.wait_exit(min(quiet, max(0.0, deadline - time.monotonic())))
+            if self.mark() == size:
+                return
+            size = self.mark()
+
+
+def crash_of(server: Server) -> Crash:
+    """The server's state now, as data."""
+    if server.alive():
+        return Crash()
+    program = server.program
+    clean = program.returncode == 0 and program.limit_hit is None and not program.traceback()
+    return Crash(alive=False, why=server.why_down(), clean_exit=clean)
+
+
+class Scenario:
+    """Drives server processes and fills `self.seen` (an observation record); writes no verdict.
+
+    `name` is the Observations attribute the record goes to; `Observation` its class."""
+
+    name = ""
+    Observation: type | None = None
+
+    def __init__(self, h: Harness, tokens: Tokens, facts: SourceFacts):
+        self.h, self.token, self.facts = h, tokens, facts
+        self.log = Transcript()
+        self.seen = None
+        self._shown: dict[tuple[str, int], int] = {}
+
+    def run(self) -> None:
+        raise NotImplementedError
+
+    # -- steps that write the transcript ------------------------------------------------------
+    def note(self, part: str, reason: Reason, **values) -> None:
+        self.log.add(part, "note", str(values.get("user", "")), Msg(reason, **values))
+
+    def server_state(self, part: str, server: Server) -> Crash:
+        crash = crash_of(server)
+        if not crash.alive:
+            self.log.add(part, "server", "", crash.why)
+        return crash
+
+    def connect(self, part: str, server: Server, name: str, **kw) -> Peer:
+        self.note(part, Reason.TRANSCRIPT_CONNECTED, user=name)
+        return self.h.connect(server, name, **kw)
+
+    def join(self, part: str, server: Server, name: str, **kw) -> Peer:
+        self.note(part, Reason.TRANSCRIPT_CONNECTED, user=name)
+        hello = self.h.dialect.hello(name)
+        if hello is not None:
+            self.log.add(part, "sent", name, hello.decode("utf-8", "replace"))
+        return self.h.join(server, name, **kw)
+
+    def send(self, part: str, peer: Peer, data: bytes) -> bool:
+        self.log.add(part, "sent", peer.name, data.decode("utf-8", "replace"))
+        return self.h.send(peer, data)
+
+    def say(self, part: str, peer: Peer, text: str) -> bool:
+        return self.send(part, peer, self.h.dialect.message(peer.name, text))
+
+    def close(self, part: str, peer: Peer, reset: bool = False) -> None:
+        self.note(part, Reason.TRANSCRIPT_RESET if reset else Reason.TRANSCRIPT_CLOSED, user=peer.name)
+        if reset:
+            peer.abort()
+        else:
+            peer.close()
+
+    def got(self, part: str, receiver, since: int) -> None:
+        """Add what `receiver` got from `since` on that this part's transcript does not show yet."""
+        key = (part, id(receiver))
+        start = max(since, self._shown.get(key, since))
+        if isinstance(receiver, Console):
+            text = receiver.text(start)
+            self._shown[key] = start + len(text)
+            self.log.add(part, "server", "", text)
+            return
+        data = receiver.raw(start)
+        self._shown[key] = start + len(data)
+        self.log.add(part, "got", receiver.name, data.decode("utf-8", "replace"))
+
+    # -- deliveries ---------------------------------------------------------------------------
+    def deliver(self, part: str, sender: Peer, receivers: list, words: str = "hi") -> tuple[str, list]:
+        """Send one message; return its token and the receivers it did not reach in time."""
+        token = self.token()
+        marks = [p.mark() for p in receivers]
+        self.say(part, sender, f"{words} {token}")
+        return token, self.missed(part, token, receivers, marks)
+
+    def missed(self, part: str, token: str, receivers: list, marks: list[int], deadline: float = 0.0) -> list:
+        """The receivers that do not get `token` within one common DELIVERY time (or by `deadline`)."""
+        deadline = deadline or time.monotonic() + self.h.left(DELIVERY)
+        missed = []
+        for p, mark in zip(receivers, marks):
+            if not p.wait_token(token, max(0.0, deadline - time.monotonic()), mark):
+                missed.append(p)
+            self.got(part, p, mark)
+        return missed

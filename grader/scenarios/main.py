@@ -1,0 +1,218 @@
+"""The main conversation: one server, four users, everything a chat does in turn.
+
+It observes, in this order: the start, Alice's name, one broadcast, the sender's name, Unicode, join
+notices, a private message, all four speaking at once (and their echoes and duplicates) and, last
+because it disconnects, a leave notice. When the first broadcast does not arrive it looks only at
+what is still worth looking at (joins, the leave); when the server reads its keyboard it tries a chat
+between one client and the server's console.
+"""
+from __future__ import annotations
+
+import time
+
+from ..harness import Server, ServerDown
+from ..observations import (BroadcastObs, EchoObs, JoinObs, LeaveObs, MainObs, MultiObs, PrivateObs,
+                            RegistersObs, SenderObs, Start, StartObs, UnicodeObs, segment_with, two_user_pattern)
+from ..peer import Peer
+from ..reasons import Reason
+from .base import DELIVERY, NOTICE, SETTLE, Console, Scenario
+
+UNICODE_TEXT = "Привет, мир! 👋 {token}"
+
+
+class MainScenario(Scenario):
+    name = "main"
+
+    def run(self) -> None:
+        self.seen = seen = MainObs()
+        alice, server = self.start()
+        if alice is None:
+            return
+        seen_join: list[tuple[str, str, bool]] = []
+        bob = self.join_watched(server, "Bob", [alice], seen_join)
+        token, missed = self.deliver("broadcast", alice, [bob], "hello")
+        if missed:
+            if self.facts.reads_keyboard and self.console_chat():
+                return
+            seen.broadcast = BroadcastObs(False, self.server_state("broadcast", server), DELIVERY)
+            carol = self.join_watched(server, "Carol", [alice, bob], seen_join)
+            seen.join = JoinObs(tuple(seen_join))
+            self.leave(bob, [alice, carol], server)
+            return
+        seen.broadcast = BroadcastObs(True, seconds=DELIVERY)
+        first_around = segment_with(bob.text(), token)
+        echoed = ("Alice",) if alice.count(token) else ()
+        self.sender_name(alice, bob, first_around)
+        self.unicode(alice, bob, server)
+        carol = self.join_watched(server, "Carol", [alice, bob], seen_join)
+        self.private_message(alice, bob, carol, server)
+        dave = self.join("multi_user", server, "Dave")
+        users = [alice, bob, carol, dave]
+        self.multi_user(users, server)
+        seen.echo = EchoObs(echoed, seen.multi.echo, seen.multi.dupes)
+        seen.join = JoinObs(tuple(seen_join), two_user=seen.two_user)
+        if seen.two_user:  # leave with a user who really is in the chat
+            self.leave(bob, [alice], server)
+        else:
+            self.leave(dave, [alice, bob, carol], server)
+
+    def start(self) -> tuple[Peer | None, Server | None]:
+        """Start the server and register Alice; (None, None) when it goes no further."""
+        h, seen = self.h, self.seen
+        try:
+            server = h.start_server()
+        except ServerDown as e:
+            seen.start = StartObs(Start.DOWN, down=e.msg)
+            return None, None
+        try:
+            alice = self.connect("server_starts", server, "Alice")
+        except OSError as e:
+            alice, refused = None, e
+        if server.program.wait_exit(h.left(0.15 if alice else 0.5)) is not None:
+            seen.start = StartObs(Start.ENDED, crash=self.server_state("server_starts", server))
+            return None, None
+        if alice is None:
+            seen.start = StartObs(Start.REFUSED, error=str(refused.strerror or refused))
+            return None, None
+        seen.start = StartObs(Start.STARTED, transport=server.kind)
+        hello = h.dialect.hello(alice.name)
+        if hello is not None:
+            self.log.add("registers_name", "sent", alice.name, hello.decode("utf-8", "replace"))
+        h.introduce(alice)
+        if alice.wait_closed(h.left(0.25)) or not server.alive():
+            # A program that ends by itself, status 0 and no traceback, can take longer than the look
+            # above to do so on a loaded machine: it gets the verdict it gets when seen ending there.
+            code = server.program.wait_exit(h.left(1.0))
+            crash = self.server_state("registers_name", server)
+            if code == 0 and crash.clean_exit:
+                seen.start = StartObs(Start.ENDED, crash=crash)
+                return None, None
+            seen.registers = RegistersObs(True, crash)
+            return None, None
+        seen.registers = RegistersObs(False)
+        return alice, server
+
+    def console_chat(self) -> bool:
+        """The other two-user chat: one client, and the person typing into the server's console (tried when
+        the first broadcast did not arrive and the server reads its keyboard). Whether Alice and the
+        console chat; if they do, fills the record for a chat of two."""
+        h, seen = self.h, self.seen
+        server = h.start_server(stdin=True)
+        console = Console(server.program)
+        mark = console.mark()
+        alice = self.join("broadcast", server, "Alice")
+        joined = "Alice" in console.text(mark) or console.wait_token("Alice", h.left(NOTICE / 2), mark)
+        token, missed = self.deliver("broadcast", alice, [console], "hello")
+        if missed:
+            return False
+        answer, mark = self.token(), alice.mark()
+        self.note("broadcast", Reason.TRANSCRIPT_STDIN, text=f"hi {answer}")
+        server.program.write_stdin(f"hi {answer}\n")
+        arrived = alice.wait_token(answer, h.left(DELIVERY), mark)
+        self.got("broadcast", alice, mark)
+        if not arrived:
+            return False
+        seen.two_user = True
+        seen.broadcast = BroadcastObs(True, console=True)
+        seen.multi = MultiObs(console=True)
+        self.sender_name(alice, console, segment_with(console.text(), token))
+        self.unicode(alice, console, server)
+        seen.echo = EchoObs(("Alice",) if alice.count(token) else ())
+        seen.private = PrivateObs(console=True)
+        seen.join = JoinObs(console_told=joined)
+        self.leave(alice, [console], server)
+        return True
+
+    def join_watched(self, server: Server, name: str, watchers: list, seen: list) -> Peer:
+        marks = [w.mark() for w in watchers]
+        peer = self.join("join_notice", server, name)
+        deadline = time.monotonic() + self.h.left(NOTICE / 2)
+        missed = self.missed("join_notice", name, watchers, marks, deadline)
+        seen += [(name, w.name, w not in missed) for w in watchers]
+        return peer
+
+    def sender_name(self, alice: Peer, reader, first_around: str) -> None:
+        h, d = self.h, self.h.dialect
+        token, mark = self.token(), reader.mark()
+        self.send("sender_name", alice, d.bare(f"who {token}"))
+        arrived = reader.wait_token(token, h.left(DELIVERY), mark)
+        self.got("sender_name", reader, mark)
+        self.seen.sender = SenderObs(reader.name, arrived, segment_with(reader.text(mark), token) if arrived else "",
+                                     first_around, d.client_adds_name)
+
+    def unicode(self, alice: Peer, reader, server: Server) -> None:
+        token, mark = self.token(), reader.mark()
+        text = UNICODE_TEXT.format(token=token)
+        self.say("unicode", alice, text)
+        arrived = reader.wait_token(token, self.h.left(DELIVERY), mark)
+        self.got("unicode", reader, mark)
+        self.seen.unicode = UnicodeObs(reader.name, text, token, arrived, reader.text(mark),
+                                       self.server_state("unicode", server))
+
+    def private_message(self, alice: Peer, bob: Peer, carol: Peer, server: Server) -> None:
+        h, d = self.h, self.h.dialect
+        _, missed = self.deliver("private_message", alice, [bob, carol], "everyone")
+        shown = d.private_format.format(to="Bob", text="text")
+        if carol in missed:
+            self.seen.private = PrivateObs(shown, d.private_found, untestable=True)
+            return
+        for attempt in d.private("Alice", "Bob", "secret {token}"):
+            token = self.token()
+            marks = bob.mark(), carol.mark()
+            self.send("private_message", alice, attempt.replace(b"{token}", token.encode()))
+            if bob.wait_token(token, h.left(DELIVERY / 2), marks[0]):
+                saw = carol.wait_token(token, h.left(SETTLE), marks[1])
+                after = carol.wait_token(token, 0, marks[1])
+                self.got("private_message", bob, marks[0])
+                self.got("private_message", carol, marks[1])
+                self.seen.private = PrivateObs(shown, d.private_found, reached=True, carol_saw=saw,
+                                               carol_saw_after=after)
+                return
+            self.got("private_message", bob, marks[0])
+        self.seen.private = PrivateObs(shown, d.private_found, crash=self.server_state("private_message", server))
+
+    def multi_user(self, users: list[Peer], server: Server) -> None:
+        """Each user speaks once: who was not heard by whom, duplicates, echoes."""
+        marks = {u.name: u.mark() for u in users}
+        tokens = {u.name: self.token() for u in users}
+        for sender in users:
+            self.say("multi_user", sender, f"multi {tokens[sender.name]}")
+        missing: list[tuple[str, str]] = []
+        deadline = time.monotonic() + self.h.left(DELIVERY)
+        for sender in users:
+            others = [u for u in users if u is not sender]
+            missed = self.missed("multi_user", tokens[sender.name], others, [marks[u.name] for u in others], deadline)
+            missing += [(sender.name, m.name) for m in missed]
+        dupes = []
+        settled = time.monotonic() + self.h.left(SETTLE)
+        for sender in users:
+            for u in users:
+                if u is not sender and u.wait(lambda data, t=tokens[sender.name]: data.count(t.encode()) > 1,
+                                              max(0.0, settled - time.monotonic()), marks[u.name]):
+                    dupes.append((sender.name, u.name))
+        for u in users:
+            self.got("multi_user", u, marks[u.name])
+        echo = tuple(u.name for u in users if u.count(tokens[u.name], marks[u.name]))
+        names = tuple(u.name for u in users)
+        self.seen.multi = MultiObs(names, tuple(missing), tuple(dupes), echo, self.server_state("multi_user", server))
+        if two_user_pattern(names, missing):
+            self.seen.two_user = True
+
+    def leave(self, leaver: Peer, observers: list, server: Server) -> None:
+        """`leaver` leaves the way the submission's client does; what each observer got from then on."""
+        h, d = self.h, self.h.dialect
+        name = leaver.name
+        marks = [o.mark() for o in observers]
+        sent = (d.goodbye(name) or b"").decode("utf-8", "replace")
+        goodbye = sent.strip()
+        self.log.add("leave_notice", "sent", name, sent)
+        self.note("leave_notice", Reason.TRANSCRIPT_CLOSED, user=name)
+        h.leave(leaver)
+        self.missed("leave_notice", name, observers, marks, time.monotonic() + h.left(NOTICE))
+        if observers:  # a notice may follow a relayed copy of the goodbye; they all arrive together
+            observers[0].wait_quiet(0.15, h.left(0.5))
+        for o, mark in zip(observers, marks):
+            self.got("leave_notice", o, mark)
+        self.seen.leave = LeaveObs(name, goodbye, tuple((o.name, o.text(m)) for o, m in zip(observers, marks)),
+                                   server_adds_name=bool(self.seen.sender and self.seen.sender.server_named),
+                                   announces_only_on_reset=self.facts.announces_only_on_reset)
