@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import batch, html_report, report, rubric
+from . import batch, html_report, isolation, report, rubric
 from .checks import BY_ID, CHECKS
 from .grade import TIME_LIMIT, grade_repeated
 from .messages import LANGS, Msg
@@ -57,7 +57,10 @@ def main(argv: list[str] | None = None) -> int:
             return grade_class(path, args, points)
         if args.csv or args.html:
             raise ValueError("--csv and --html are for a folder of submissions; this is one submission")
-        result = grade_repeated(args.path, points, args.repeat, args.time_limit, args.lang)
+        # Before the grading starts a thread: a network namespace can only be entered by a process
+        # with one. A class is not graded here but by one child per student, each in its own.
+        network = isolation.enter_network_namespace()
+        result = grade_repeated(args.path, points, args.repeat, args.time_limit, args.lang, network)
     except SubmissionError as e:
         return failed(args, e.msg.render(args.lang))
     except (ValueError, rubric.RubricError, OSError) as e:

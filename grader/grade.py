@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import dialect as dialects
-from . import facts, quiescence, runner, source
+from . import facts, isolation, quiescence, runner, source
 from .checks import CHECKS
 from .harness import Harness, Server, ServerDown
 from .messages import Msg, render
@@ -47,6 +47,7 @@ class Result:
     runs: int = 1
     scores: list[float] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)   # check id -> its status in every run
+    isolation: isolation.Isolation | None = None
 
     def as_json(self) -> dict:
         return {
@@ -57,12 +58,15 @@ class Result:
             "checks": [c.as_json() for c in self.checks],
             "seconds": round(self.seconds, 2),
             "dialect": self.dialect,
+            **({"isolation": self.isolation.as_json()} if self.isolation else {}),
             **({"runs": self.runs, "changed": self.changed, "scores": self.scores} if self.runs > 1 else {}),
         }
 
 
-def grade(path: str, rubric: Rubric, seconds: float = TIME_LIMIT, lang: str = "en") -> Result:
-    """Grade the submission at `path`, reasons in `lang`; raises SubmissionError if it cannot be graded."""
+def grade(path: str, rubric: Rubric, seconds: float = TIME_LIMIT, lang: str = "en",
+          network: str | None = "not entered") -> Result:
+    """Grade the submission at `path`, reasons in `lang`; raises SubmissionError if it cannot be graded.
+    `network`: what isolation.enter_network_namespace() answered (None: the grading is in its own)."""
     started = time.monotonic()
     with load(path) as sub:
         obs, dialect = _observe(sub, seconds)
@@ -76,12 +80,14 @@ def grade(path: str, rubric: Rubric, seconds: float = TIME_LIMIT, lang: str = "e
     score = rubric.score({r.id: r.status for r in results}, obs.transport, two_user)
     return Result(submission=str(path), score=score, max_score=rubric.max_score, transport=obs.transport,
                   checks=results, seconds=time.monotonic() - started, two_user=two_user,
-                  dialect=describe(dialect).render(lang), notes=[render(n, lang) for n in dialect.notes], lang=lang)
+                  dialect=describe(dialect).render(lang), notes=[render(n, lang) for n in dialect.notes], lang=lang,
+                  isolation=isolation.describe(network, obs.isolation))
 
 
-def grade_repeated(path: str, rubric: Rubric, runs: int, seconds: float = TIME_LIMIT, lang: str = "en") -> Result:
+def grade_repeated(path: str, rubric: Rubric, runs: int, seconds: float = TIME_LIMIT, lang: str = "en",
+                   network: str | None = "not entered") -> Result:
     """Grade `runs` times; the first result, with every check whose verdict changed between runs."""
-    results = [grade(path, rubric, seconds, lang) for _ in range(runs)]
+    results = [grade(path, rubric, seconds, lang, network) for _ in range(runs)]
     first = results[0]
     first.runs, first.scores = runs, [r.score for r in results]
     for i, check in enumerate(first.checks):
@@ -111,6 +117,7 @@ def _observe(sub: Submission, seconds: float) -> tuple[Observations, dialects.Di
         return obs, h.dialect
     finally:
         h.close()
+        obs.isolation = h.isolation_reports()
 
 
 def learn_dialect(h: Harness, guess: dialects.Dialect) -> dialects.Dialect:

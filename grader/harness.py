@@ -166,6 +166,13 @@ class Harness:
             self.send(peer, goodbye)
         peer.close()
 
+    def isolation_reports(self) -> list[tuple[str, str]]:
+        """What the shim of every program started so far says it could apply: ("landlock", abi) or
+        ("none", why) (grader.isolation)."""
+        with self._lock:
+            programs = list(self._programs)
+        return [e[1:3] for p in programs for e in p.events() if e[0] == "isolation" and len(e) >= 3]
+
     # -- the end ------------------------------------------------------------------------------
     def close(self) -> None:
         with self._lock:

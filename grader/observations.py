@@ -228,6 +228,8 @@ class Observations:
     slow: SlowObs | None = None
     fallback: dict[str, Verdict] = field(default_factory=dict)        # scenario -> the verdict of unseen parts
     transcripts: dict[str, Transcript] = field(default_factory=dict)  # scenario -> its transcript
+    # What the shim of each program run said it could apply: ("landlock", abi) or ("none", why).
+    isolation: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def compiles(self) -> bool:

@@ -61,6 +61,8 @@ def text(result: Result, verbose: bool = False) -> str:
             lines.append("  ! " + say("report.changed", check=cid, statuses=", ".join(statuses)))
         if not result.changed:
             lines.append("  " + say("report.stable"))
+    if result.isolation and result.isolation.weaker:
+        lines.append("  " + say("report.isolation", why=result.isolation.weaker))
     lines.append(say("report.score", score=_num(result.score), max=_num(result.max_score)))
     return "\n".join(lines)
 

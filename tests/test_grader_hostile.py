@@ -7,6 +7,8 @@ folder of the test's own and a mark in the environment that every process the gr
 """
 import json
 import os
+import pwd
+import socket
 import subprocess
 import sys
 import time
@@ -26,7 +28,9 @@ EXAMPLES = sorted(p.parent for p in HOSTILE.glob("*/expected.json"))
 MARK = "GRADER_HOSTILE_RUN"
 # What issue 5 asks for, by the name of the example that shows it.
 REQUIRED = {"import_loop", "never_binds", "fork_bomb", "memory_hog", "print_flood", "file_vandal", "exits_at_once",
-            "syntax_error", "two_ports"}
+            "syntax_error", "two_ports", "loopback_canary", "home_writer", "port_scanner"}
+# home_writer's file, in the places it tries (assignments/hostile/home_writer/server.py).
+WRITTEN = "hostile-home-writer.txt"
 
 
 @dataclass
@@ -36,6 +40,7 @@ class Run:
     left_running: list
     left_in_tmp: list
     home: list
+    canary_hits: int
 
 
 @pytest.fixture(scope="module")
@@ -43,15 +48,28 @@ def graded(tmp_path_factory) -> Run:
     tmp = tmp_path_factory.mktemp("hostile-tmp")
     home = tmp_path_factory.mktemp("hostile-home")
     mark = uuid.uuid4().hex
-    env = dict(os.environ, TMPDIR=str(tmp), HOME=str(home), **{MARK: mark})
+    # A service of the teacher's on loopback, outside the grading: loopback_canary tries to reach it.
+    canary = socket.create_server(("127.0.0.1", 0), backlog=64)
+    canary.setblocking(False)
+    env = dict(os.environ, TMPDIR=str(tmp), HOME=str(home), GRADER_CANARY_PORT=str(canary.getsockname()[1]),
+               **{MARK: mark})
     started = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", "grader", str(HOSTILE), "-j", "2", "--format", "json"], cwd=ROOT,
                           env=env, capture_output=True, text=True, timeout=150, stdin=subprocess.DEVNULL)
     seconds = time.monotonic() - started
+    hits = 0
+    while True:
+        try:
+            canary.accept()[0].close()
+            hits += 1
+        except BlockingIOError:
+            break
+    canary.close()
     assert proc.returncode == 0, proc.stderr
     rows = {row["id"]: row for row in json.loads(proc.stdout)}
     left_running = survivors(MARK, mark)
-    return Run(rows, seconds, left_running, sorted(p.name for p in tmp.iterdir()), sorted(p.name for p in home.iterdir()))
+    return Run(rows, seconds, left_running, sorted(p.name for p in tmp.iterdir()), sorted(p.name for p in home.iterdir()),
+               hits)
 
 
 def explain(row: dict) -> str:
@@ -107,3 +125,27 @@ def test_reasons_name_the_limit_that_was_hit(graded):
     assert "server.py line" in starts["syntax_error"]
     # The hog reaches its limit within the 5 s a server has to bind, unless the machine is very busy.
     assert "the grader allows 512 MiB" in starts["memory_hog"] or "within 5 s" in starts["memory_hog"]
+
+
+@pytest.mark.timeout(180)
+def test_no_student_reached_a_service_on_the_machines_loopback(graded):
+    if graded.rows["loopback_canary"].get("isolation", {}).get("network") != "namespace":
+        pytest.skip("no network namespace on this machine: the socket shim lets loopback through")
+    assert graded.canary_hits == 0
+
+
+@pytest.mark.timeout(180)
+def test_no_file_was_written_outside_the_copies(graded):
+    if graded.rows["home_writer"].get("isolation", {}).get("filesystem") != "landlock":
+        pytest.skip("no Landlock on this machine: writes by absolute path are not confined")
+    places = [Path(pwd.getpwuid(os.getuid()).pw_dir), Path("/tmp"), ROOT]
+    assert not [p / WRITTEN for p in places if (p / WRITTEN).exists()]
+
+
+@pytest.mark.timeout(180)
+def test_every_grading_was_isolated_as_well_as_the_machine_allows(graded):
+    from grader import isolation
+    filesystem = "landlock" if isolation.landlock_abi() else "none"
+    for name, row in graded.rows.items():
+        assert row["isolation"]["filesystem"] == filesystem, (name, row["isolation"])
+    assert len({row["isolation"]["network"] for row in graded.rows.values()}) == 1

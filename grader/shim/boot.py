@@ -11,7 +11,8 @@ Socket rules (AF_INET and AF_INET6 only; AF_UNIX and everything else is untouche
 - listen() of a TCP socket and bind() of a UDP socket are reported to the grader with the real port;
 - server mode: connect()/sendto() to a loopback address pass (to the real port if it is one the
   program itself asked to bind); anything else is refused (connect) or silently dropped (sendto, as
-  UDP would) and reported as "blocked";
+  UDP would) and reported as "blocked". Loopback is the grading's own where grader.isolation could
+  give it a network namespace; elsewhere it is the machine's;
 - client mode (a redirect address is set): every TCP connect() and every UDP connect()/sendto() goes
   to the redirect address instead of the hard-coded one;
 - name look-ups never leave the machine: "localhost" and this machine's own hostname resolve to the
@@ -35,6 +36,7 @@ import runpy
 import signal
 import socket
 import sys
+from struct import pack as struct_pack
 import threading
 import weakref
 
@@ -122,13 +124,99 @@ def _apply_limits(limits):
     _set_limit(resource.RLIMIT_NOFILE, limits["open_files"])
     _set_limit(resource.RLIMIT_FSIZE, limits["file_size"])
     _set_limit(resource.RLIMIT_CORE, 0)
+    # RLIMIT_NPROC counts every task of the user on the machine. The kernel does not enforce it for
+    # root in the machine's own user namespace, but does inside the grading's (grader.isolation).
     uid = os.getuid()
-    if uid == 0:
-        # The kernel does not enforce RLIMIT_NPROC for root; the fork guard below is all there is.
-        _set_limit(resource.RLIMIT_NPROC, limits["processes"] + _THREAD_HEADROOM)
-    else:
-        _set_limit(resource.RLIMIT_NPROC,
-                   _tasks_of_user(uid) + limits["processes"] + _THREAD_HEADROOM)
+    _set_limit(resource.RLIMIT_NPROC, _tasks_of_user(uid) + limits["processes"] + _THREAD_HEADROOM)
+
+
+# ---------------------------------------------------------------------------------------------
+# Landlock: the program may write only into its working copy (and /dev/null), read only what Python
+# and the system need, and, where the kernel can (ABI 4), bind TCP only to the port the kernel
+# chooses and, in client mode, connect only to the grader's relay. It also may not signal processes
+# outside its own (ABI 6): the grader's, the teacher's. Applied before the student's first line runs;
+# it holds for every thread and child of the program and cannot be lifted.
+
+_SYS_CREATE_RULESET, _SYS_ADD_RULE, _SYS_RESTRICT_SELF = 444, 445, 446   # every architecture
+_PR_SET_NO_NEW_PRIVS = 38
+_RULE_PATH_BENEATH, _RULE_NET_PORT = 1, 2
+_FS_EXECUTE, _FS_WRITE_FILE, _FS_READ_FILE, _FS_READ_DIR = 1 << 0, 1 << 1, 1 << 2, 1 << 3
+_FS_TRUNCATE, _FS_IOCTL_DEV = 1 << 14, 1 << 15
+_NET_BIND_TCP, _NET_CONNECT_TCP = 1 << 0, 1 << 1
+_SCOPES = 1 << 0 | 1 << 1   # abstract unix sockets and signals of other domains
+# Read (and execute) only: the interpreter and what it loads, the system's libraries and settings.
+_READ_ROOTS = ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc", "/dev", "/proc", "/sys")
+
+
+def _landlock_rights(abi):
+    """Every filesystem right this ABI knows (all of them are then denied unless a rule allows)."""
+    rights = (1 << 13) - 1                      # ABI 1: EXECUTE .. MAKE_SYM
+    for since, bit in ((2, 1 << 13), (3, _FS_TRUNCATE), (5, _FS_IOCTL_DEV)):
+        if abi >= since:
+            rights |= bit
+    return rights
+
+
+def _landlock(workdir, redirect_port):
+    """Apply the rules; returns the ABI in force, or raises OSError saying why not."""
+    import ctypes
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def call(*args):
+        result = libc.syscall(*args)
+        if result < 0:
+            err = ctypes.get_errno()
+            raise OSError(err, os.strerror(err))
+        return result
+
+    abi = call(_SYS_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    fs = _landlock_rights(abi)
+    net = _NET_BIND_TCP | (_NET_CONNECT_TCP if redirect_port else 0) if abi >= 4 else 0
+    attr = struct_pack("=QQQ", fs, net, _SCOPES if abi >= 6 else 0)
+    size = 24 if abi >= 6 else 16 if abi >= 4 else 8
+    ruleset = call(_SYS_CREATE_RULESET, ctypes.c_char_p(attr), ctypes.c_size_t(size), ctypes.c_uint32(0))
+    file_rights = _FS_EXECUTE | _FS_WRITE_FILE | _FS_READ_FILE | (fs & (_FS_TRUNCATE | _FS_IOCTL_DEV))
+    read_rights = _FS_EXECUTE | _FS_READ_FILE | _FS_READ_DIR | (fs & _FS_IOCTL_DEV)
+    python = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                            os.path.dirname(sys.executable))}
+    rules = [(workdir, fs), ("/dev/null", file_rights)]
+    rules += [(p, read_rights) for p in (*_READ_ROOTS, *python, os.path.dirname(os.path.abspath(__file__)))]
+    try:
+        for path, rights in rules:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue   # /lib32 and the like are not everywhere
+            try:
+                if not os.path.isdir(path):
+                    rights &= file_rights
+                call(_SYS_ADD_RULE, ruleset, _RULE_PATH_BENEATH, ctypes.c_char_p(struct_pack("=Qi", rights, fd)),
+                     ctypes.c_uint32(0))
+            finally:
+                os.close(fd)
+        # The shim binds every TCP socket to port 0 (the kernel chooses); a connect to the relay.
+        ports = [(_NET_BIND_TCP, 0)] + ([(_NET_CONNECT_TCP, redirect_port)] if redirect_port else [])
+        for right, port in ports if net else ():
+            call(_SYS_ADD_RULE, ruleset, _RULE_NET_PORT, ctypes.c_char_p(struct_pack("=QQ", right, port)),
+                 ctypes.c_uint32(0))
+        if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS) failed")
+        call(_SYS_RESTRICT_SELF, ruleset, ctypes.c_uint32(0))
+    finally:
+        os.close(ruleset)
+    return abi
+
+
+def _restrict_filesystem(enabled):
+    if not enabled or not sys.platform.startswith("linux"):
+        _report("isolation", "none", "off")
+        return
+    try:
+        abi = _landlock(os.getcwd(), _redirect[1] if _redirect else 0)
+    except (OSError, AttributeError, ValueError) as exc:
+        _report("isolation", "none", getattr(exc, "strerror", None) or exc)
+        return
+    _report("isolation", "landlock", abi)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -599,6 +687,7 @@ def main():
     _open_spawn_lock()
     _patch_processes()
     _patch_sockets()
+    _restrict_filesystem(config.get("landlock", True))
     _report("start", os.getpid())
     _run(sys.argv[1], sys.argv[2:])
 
