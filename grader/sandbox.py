@@ -88,6 +88,8 @@ _KILL_PATIENCE = 3.0
 # How often the watchdog looks at the working copy's size: a program writing as fast as it can
 # overshoots the disk limit by what it writes in this time.
 _DISK_POLL = 0.25
+# A working copy unchanged for this long has stopped growing (wait_disk_settled).
+_DISK_SETTLE = 1.0
 # Once more output has come than the capture keeps, the pipe is enlarged and the reader pauses this
 # long between reads, so that a program printing without pause hands its output over in large
 # chunks rather than a line at a time (a read and a wake-up of the grader per line). The program
@@ -307,6 +309,8 @@ class Program:
         # bytes), and the same in an English sentence (traceback() returns it).
         self.limit_hit: tuple[str, int] | None = None
         self.kill_reason: str | None = None
+        self._disk_seen: tuple[int, int] | None = None   # (entries, bytes) at the last look...
+        self._disk_changed = time.monotonic()              # ...and when a look last saw them change
         self._stdin_lock = threading.Lock()
 
         config = {"limits": asdict(limits), "redirect": list(redirect) if redirect else None, "stdin": stdin,
@@ -475,8 +479,12 @@ class Program:
 
     def check_disk(self) -> bool:
         """Kill the program if its folder is over a disk limit (the watchdog calls this every
-        _DISK_POLL s; a caller about to judge the program can call it now). True if it was over."""
-        excess = _disk_excess(self.workdir, self.limits)
+        _DISK_POLL s, wait_disk_settled at once and whenever the folder should have settled), and
+        note when the folder last changed. True if it was over."""
+        usage = _disk_usage(self.workdir, self.limits)
+        if usage != self._disk_seen:
+            self._disk_seen, self._disk_changed = usage, time.monotonic()
+        excess = _disk_excess(usage, self.limits)
         if excess and self.limit_hit is None:
             self.limit_hit = (excess, getattr(self.limits, excess))
             self.kill_reason = "the grader stopped the program: " + (
@@ -484,6 +492,19 @@ class Program:
                 f"it wrote more than {self.limits.disk_bytes >> 20} MiB of files into its folder")
             self._kill_all()
         return bool(excess)
+
+    def wait_disk_settled(self, timeout: float) -> bool:
+        """Let a program that is still filling its folder run on until it is over a disk limit, or its
+        folder has not changed for _DISK_SETTLE s, or it has exited, or `timeout` has passed. True if
+        it was stopped for a disk limit (by this look or the watchdog's). How far a program got in a
+        given time depends on how busy the machine is; where its writing ends does not."""
+        deadline = time.monotonic() + timeout
+        while not self.check_disk():
+            now = time.monotonic()
+            wake = min(self._disk_changed + _DISK_SETTLE, deadline)
+            if now >= wake or self._exited.wait(wake - now):
+                break
+        return self.limit_hit is not None
 
     # -- state --------------------------------------------------------------------------------
 
@@ -744,10 +765,9 @@ def _main_thread_place(dump: str, workdir: Path) -> str | None:
     return None
 
 
-def _disk_excess(workdir: Path, limits: Limits) -> str | None:
-    """The limit the working copy is over ("disk_files" or "disk_bytes"), or None. Symbolic links are
-    not followed, and the walk stops as soon as a limit is passed, so a folder of a million files
-    costs no more than the limit."""
+def _disk_usage(workdir: Path, limits: Limits) -> tuple[int, int]:
+    """(entries, bytes) of the working copy. Symbolic links are not followed, and the walk stops as
+    soon as a limit is passed, so a folder of a million files costs no more than the limit."""
     count = size = 0
     todo = [str(workdir)]
     while todo:
@@ -756,17 +776,23 @@ def _disk_excess(workdir: Path, limits: Limits) -> str | None:
                 for entry in entries:
                     count += 1
                     if count > limits.disk_files:
-                        return "disk_files"
+                        return count, size
                     if entry.is_dir(follow_symlinks=False):
                         todo.append(entry.path)
                     elif entry.is_file(follow_symlinks=False):
                         # Blocks really used: a sparse file costs nothing.
                         size += entry.stat(follow_symlinks=False).st_blocks * 512
                         if size > limits.disk_bytes:
-                            return "disk_bytes"
+                            return count, size
         except OSError:
             continue  # removed while we looked: what is gone takes no room
-    return None
+    return count, size
+
+
+def _disk_excess(usage: tuple[int, int], limits: Limits) -> str | None:
+    """The limit a usage of _disk_usage is over ("disk_files" or "disk_bytes"), or None."""
+    count, size = usage
+    return "disk_files" if count > limits.disk_files else "disk_bytes" if size > limits.disk_bytes else None
 
 
 def _remove_tree(path: Path) -> None:

@@ -8,9 +8,11 @@ environment that every process the grader starts inherits. Their verdicts, score
 their expected.json by tests/test_grader_class.py::test_every_row_is_graded_as_expected.
 """
 import json
+import time
 
 import pytest
 
+from grader import harness, sandbox, submission
 from grader.checks import BY_ID
 from grader_helpers import CLASS_TEST_TIMEOUT, ROOT
 
@@ -62,3 +64,46 @@ def test_reasons_name_the_limit_that_was_hit(class_run):
     assert "server.py line" in starts["syntax_error"]
     # The hog reaches its limit within the 5 s a server has to bind, unless the machine is very busy.
     assert "the grader allows 512 MiB" in starts["memory_hog"] or "within 5 s" in starts["memory_hog"]
+
+
+# A server that fills its folder before it binds, one file at a time, slowly enough that the bind
+# timeout (cut short below) ends first: a loaded machine does that to the disk filler.
+SLOW_FILLER = """
+import os, socket, time
+print("filling", flush=True)
+os.makedirs("logs")
+for number in range({files}):
+    open(os.path.join("logs", str(number)), "w").close()
+    time.sleep(0.02)
+time.sleep(300)
+server = socket.socket()
+server.bind(("127.0.0.1", 5555))
+server.listen()
+"""
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("files, key", [(200, "down.limit.disk_files"), (5, "down.no_socket")])
+def test_the_reason_does_not_depend_on_how_fast_the_server_could_write(tmp_path, monkeypatch, files, key):
+    """One still filling its folder when the bind timeout ends is judged where its writing ends: at
+    the disk limit (40 entries here, which take it at least 0.8 s), or, once its folder has stopped
+    growing, as a server that never opened a socket; and that without waiting for DISK_PATIENCE."""
+    start = sandbox.start
+
+    def started(*args, **kwargs):   # the bind timeout counts from when it is writing, however loaded the machine
+        program = start(*args, **kwargs)
+        assert program.wait_output("filling", 20)
+        return program
+
+    monkeypatch.setattr(sandbox, "start", started)
+    monkeypatch.setattr(harness, "START_TIMEOUT", 0.3)
+    (tmp_path / "server.py").write_text(SLOW_FILLER.format(files=files), encoding="utf-8")
+    h = harness.Harness(submission.load(tmp_path / "server.py"), 20, sandbox.Limits(wall_seconds=25, disk_files=40))
+    try:
+        started_at = time.monotonic()
+        with pytest.raises(harness.ServerDown) as down:
+            h.start_server()
+        assert down.value.msg.key == key, str(down.value)
+        assert time.monotonic() - started_at < harness.DISK_PATIENCE
+    finally:
+        h.close()
