@@ -20,6 +20,7 @@ from .peer import Peer
 from .submission import Submission
 
 START_TIMEOUT = 5.0       # for the server to bind
+DISK_PATIENCE = 10.0      # for one that has not bound but still fills its folder, to stop or reach a limit
 GREETING_TIMEOUT = 2.0    # for a server that speaks first to say something
 CONSUME_TIMEOUT = 0.5     # for the server to read what a user sent before the next send
 SETTLE_TIMEOUT = 0.5      # for the server to finish handling a join or a leave
@@ -87,7 +88,9 @@ class Harness:
             self._programs.append(program)
         binding = program.wait_bound(self.left(START_TIMEOUT))
         if binding is None:
-            if program.alive() and not program.check_disk():
+            # One filling its folder is judged where its writing ends: how far it got within
+            # START_TIMEOUT depends on how busy the machine is, and so would the reason.
+            if program.alive() and not program.wait_disk_settled(self.left(DISK_PATIENCE)):
                 where = program.where()
                 raise ServerDown(Msg("down.no_socket", seconds=f"{START_TIMEOUT:g}",
                                      where=Msg("down.where", where=where) if where else Msg("empty")))

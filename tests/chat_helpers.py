@@ -17,8 +17,6 @@ import termios
 import threading
 import time
 
-import pytest
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CHAT = os.path.join(ROOT, "chat.py")
 PYTHON = os.environ.get("CHAT_PYTHON", sys.executable)
@@ -250,30 +248,6 @@ class Peer:
 
     def close(self):
         self.sock.close()
-
-
-@pytest.fixture
-def server():
-    chat_server = ChatServer()
-    try:
-        yield chat_server
-    finally:
-        chat_server.stop()
-
-
-@pytest.fixture
-def peers(server):
-    """A factory of clients joined to `server`; all closed at the end of the test."""
-    made = []
-
-    def make(name=None, **kwargs):
-        peer = Peer(server.port, name, **kwargs)
-        made.append(peer)
-        return peer
-
-    yield make
-    for peer in made:
-        peer.close()
 
 
 def room(make, *names):

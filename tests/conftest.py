@@ -1,61 +1,29 @@
-"""Session-wide guard: when the whole test run ends, no process started by the grader is alive.
+"""The fixtures the test files share.
 
-Every process started from here on carries SESSION_MARK in its environment (the sandbox hands the
-grader's environment on to the student's programs), so the guard looks only at this run's processes
-and not at those of someone else grading on the same machine.
+- `server` (chat.py running as a subprocess on port 0) and `peers` (a factory of raw-socket clients
+  joined to it), for the chat.py tests; the classes behind them are in chat_helpers.py.
+- A session-wide guard: when the whole test run ends, no process started by the grader is alive. Every
+  process started from here on carries SESSION_MARK in its environment (the sandbox hands the grader's
+  environment on to the student's programs), so the guard looks only at this run's processes and not
+  at those of someone else grading on the same machine.
+- The class folder (every example submission, report fixture and hostile submission, symlinked side by
+  side) and its one grading per test run, shared by tests/test_grader_class.py and
+  tests/test_grader_hostile.py: grading the corpus is most of the suite's time, so it is done once
+  (about 45 s on two idle cores), and only by tests marked `slow`.
 """
 import os
-import signal
-import time
+import socket
 import uuid
 from pathlib import Path
 
 import pytest
 
+from chat_helpers import ChatServer, Peer
+from copy_helpers import disguise
+from grader_helpers import COPY, ENTRIES, ORIGINAL, Run, grade_class, survivors
+
 SESSION_MARK = "GRADER_TEST_SESSION"
-BOOT = "grader/shim/boot.py"
-SANDBOX_MARK = "GRADER_SANDBOX"   # grader.sandbox.SANDBOX_MARK: set for every sandboxed program
-
-
-def marked_processes(mark: str, value: str, sandboxed_only: bool = False) -> list[tuple[int, str]]:
-    """(pid, command line) of every live process whose environment holds mark=value; with
-    sandboxed_only, only those the grader's sandbox started: they run the boot shim, or carry the
-    sandbox's mark (a `sleep` started by a student's program does)."""
-    needle = f"{mark}={value}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            if (entry / "stat").read_bytes().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X"):
-                continue
-            environ = (entry / "environ").read_bytes().split(b"\0")
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
-        except (OSError, IndexError):
-            continue
-        if needle not in environ:
-            continue
-        if sandboxed_only and BOOT not in cmdline and not any(v.startswith(f"{SANDBOX_MARK}=".encode()) for v in environ):
-            continue
-        found.append((int(entry.name), cmdline))
-    return found
-
-
-def survivors(mark: str, value: str, sandboxed_only: bool = False, grace: float = 1.0) -> list[tuple[int, str]]:
-    """The marked processes still alive after `grace` seconds (a process SIGKILLed a moment ago may not
-    have turned into a zombie yet); kills them by pid, so that one leak fails one test, not every later one."""
-    deadline = time.monotonic() + grace
-    while True:
-        left = marked_processes(mark, value, sandboxed_only)
-        if not left or time.monotonic() >= deadline:
-            break
-        time.sleep(0.05)  # /proc has no event to wait on
-    for pid, _ in left:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
-    return left
+CLASS_MARK = "GRADER_CLASS_RUN"   # on every process the class grading starts
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -65,3 +33,74 @@ def no_grader_process_outlives_the_tests():
     yield
     left = survivors(SESSION_MARK, value, sandboxed_only=True)
     assert not left, f"processes started by the grader are still alive after the tests: {left}"
+
+
+@pytest.fixture
+def server():
+    chat_server = ChatServer()
+    try:
+        yield chat_server
+    finally:
+        chat_server.stop()
+
+
+@pytest.fixture
+def peers(server):
+    """A factory of clients joined to `server`; all closed at the end of the test."""
+    made = []
+
+    def make(name=None, **kwargs):
+        peer = Peer(server.port, name, **kwargs)
+        made.append(peer)
+        return peer
+
+    yield make
+    for peer in made:
+        peer.close()
+
+
+@pytest.fixture(scope="session")
+def classdir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("class") / "submissions"
+    folder.mkdir()
+    for entry in ENTRIES:
+        (folder / entry.name).symlink_to(entry, target_is_directory=True)
+    (folder / COPY).mkdir()
+    for name in ("server.py", "client.py"):
+        (folder / COPY / name).write_text(disguise((ORIGINAL / name).read_text(encoding="utf-8")), encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def class_run(no_grader_process_outlives_the_tests, classdir, tmp_path_factory) -> Run:
+    """The class graded once, as a teacher does:
+
+        python -m grader CLASSDIR -j 2 --format json --csv grades.csv
+
+    with TMPDIR and HOME pointed at empty folders of the test run's own and a mark in the environment
+    that every process the grader starts inherits, so that what it leaves behind can be seen: the
+    processes still alive, and the entries left in TMPDIR and HOME; and a listener on the machine's
+    loopback counts the connections student code made to it."""
+    tmp, home, cwd = (tmp_path_factory.mktemp(name) for name in ("class-tmp", "class-home", "teacher"))
+    mark = uuid.uuid4().hex
+    # A service of the teacher's on loopback, outside every grading: hostile/loopback_canary tries it.
+    with socket.create_server(("127.0.0.1", 0), backlog=64) as canary:
+        canary.setblocking(False)
+        env = dict(os.environ, TMPDIR=str(tmp), HOME=str(home), GRADER_CANARY_PORT=str(canary.getsockname()[1]),
+                   **{CLASS_MARK: mark})
+        run = grade_class(classdir, cwd, jobs=2, csv_name="grades.csv", env=env)
+        run.canary_hits = connections_waiting(canary)
+    run.left_running = survivors(CLASS_MARK, mark)
+    run.left_in_tmp = sorted(p.name for p in tmp.iterdir())
+    run.home = sorted(p.name for p in home.iterdir())
+    return run
+
+
+def connections_waiting(listener: socket.socket) -> int:
+    count = 0
+    while True:
+        try:
+            listener.accept()[0].close()
+        except BlockingIOError:
+            return count
+        count += 1

@@ -5,18 +5,15 @@ Every attack is bounded in count and time and ends by itself; all traffic goes t
 """
 
 import itertools
-import os
 import re
 import resource
 import socket
-import sys
 import threading
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from chat_helpers import ChatServer, Peer, room  # noqa: E402
+from chat_helpers import ChatServer, Peer, room
 
 SILENT = 300                      # connections that never send a name
 FILES_NEEDED = 2 * SILENT + 100   # we hold one end of every connection, the server the other

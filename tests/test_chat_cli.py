@@ -5,14 +5,10 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from chat_helpers import (  # noqa: E402,F401 (fixtures)
-    CHAT, HOST, LOG_LINE, ChatServer, Output, Peer, peers, room, server, start_process,
-    stop_process)
+from chat_helpers import CHAT, HOST, LOG_LINE, Output, room, start_process, stop_process
 
 pytestmark = pytest.mark.timeout(20)
 

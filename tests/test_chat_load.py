@@ -1,15 +1,12 @@
 """chat.py with many clients at once: every message reaches every other user exactly once,
 in its sender's order."""
 
-import os
-import sys
 import threading
 import time
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from chat_helpers import Peer, server  # noqa: E402,F401 (fixtures)
+from chat_helpers import Peer
 
 CLIENTS = 50
 MESSAGES = 40

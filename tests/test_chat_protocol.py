@@ -1,14 +1,11 @@
 """chat.py's protocol, seen by raw-socket clients: joining, messages, commands, names."""
 
-import os
 import socket
-import sys
 import threading
 
 import pytest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from chat_helpers import Peer, peers, room, server  # noqa: E402,F401 (fixtures)
+from chat_helpers import Peer, room
 
 pytestmark = pytest.mark.timeout(20)
 

@@ -3,31 +3,31 @@ report fixture and every hostile submission, symlinked side by side — graded i
 
     python -m grader CLASSDIR -j 2 --format json --csv grades.csv
 
+(once per test run, by the `class_run` fixture of conftest.py, which tests/test_grader_hostile.py shares)
 and every row compared with its entry's expected.json, and grades.csv with the gradebook that the
 expected.json files and assignments/rubric.toml imply. One more entry is a disguised copy of an example
 (issue 14): it and its original, and nothing else we wrote on its own, are flagged as near-copies, and
 the --html report of the run shows every student. Then determinism (issue 5): the class is graded
 twice more, both runs side by side (four gradings at once), and every verdict must be the same in all
-three runs; and a subset graded with -j 1 must get the verdicts it got with -j 2. About 2 minutes on
-two cores: 45 s for the first run, 55 s for the two others, 14 s for the subset.
+three runs; and a subset graded with -j 1 must get the verdicts it got with -j 2. The gradings are
+marked `slow` (about 2 minutes on two idle cores: 45 s for the first run, 55 s for the two others,
+14 s for the subset); `python -m pytest -m "not slow"` leaves them out.
 
 An expected.json holds the verdict each check must get, or {"error": "<part of the message>"} for an
 entry that cannot be graded at all (a report without code).
 """
-import csv
 import json
 import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
-from copy_helpers import disguise
 from grader.checks import CHECKS
 from grader.grade import TIME_LIMIT
+from grader_helpers import (CLASS_TEST_TIMEOUT, COPY, ENTRIES, ORIGINAL, ROOT, Run, expected, explain, differences,
+                            finish, grade_class, start, verdicts)
 
 try:
     import tomllib
@@ -37,13 +37,7 @@ except ModuleNotFoundError:  # Python 3.10
     class tomllib:  # noqa: N801 - stands in for the module
         loads = staticmethod(_parse)
 
-ROOT = Path(__file__).resolve().parent.parent
-SETS = ("examples", "reports", "hostile")   # hostile: if present
-ENTRIES = sorted((p.parent for s in SETS for p in (ROOT / "assignments" / s).glob("*/expected.json")),
-                 key=lambda p: p.name)
 IDS = [c.id for c in CHECKS]
-ORIGINAL = ROOT / "assignments" / "examples" / "good_keyword_name"
-COPY = "copy_of_good_keyword_name"   # in the class folder beside ENTRIES: ORIGINAL, disguised
 REPORT_SUFFIXES = (".md", ".txt", ".ipynb")
 # Graded again with -j 1: the checks that measure time and load (busy loop, a full two-user chat, a
 # deadlock, a slow reader), a notebook, a UDP chat and a report that cannot be graded; about 40 s.
@@ -51,89 +45,8 @@ SUBSET = ("busy_loop_nick", "two_slot_limit", "deadlock_hangs", "notebook_writef
           "syntax_error_quotes", "no_code")
 
 
-def expected(entry: Path) -> dict:
-    return json.loads((entry / "expected.json").read_text(encoding="utf-8"))
-
-
 def rubric() -> dict:
     return tomllib.loads((ROOT / "assignments" / "rubric.toml").read_text(encoding="utf-8"))
-
-
-@dataclass
-class Run:
-    rows: dict          # id -> row of --format json
-    seconds: float
-    csv: list | None    # grades.csv, parsed, when it was asked for (and report.html written beside it)
-    cwd: Path
-
-
-def start(folder: Path, cwd: Path, jobs: int, csv_name: str | None = None) -> subprocess.Popen:
-    command = [sys.executable, "-m", "grader", str(folder), "-j", str(jobs), "--format", "json"]
-    if csv_name:
-        command += ["--csv", csv_name, "--html", "report.html"]
-    return subprocess.Popen(command, cwd=cwd, env=dict(os.environ, PYTHONPATH=str(ROOT)), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
-
-
-def finish(proc: subprocess.Popen, started: float, cwd: Path, csv_name: str | None = None) -> Run:
-    try:
-        out, err = proc.communicate(timeout=600)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.communicate()
-        raise
-    seconds = time.monotonic() - started
-    assert proc.returncode == 0, err[-3000:]
-    rows = json.loads(out)
-    table = None
-    if csv_name:
-        with open(cwd / csv_name, newline="", encoding="utf-8") as f:
-            table = list(csv.reader(f))
-    print(f"\ngraded {len(rows)} entries with -j {proc.args[5]} in {seconds:.0f} s")
-    return Run({row["id"]: row for row in rows}, seconds, table, cwd)
-
-
-def grade_class(folder: Path, cwd: Path, jobs: int, csv_name: str | None = None) -> Run:
-    started = time.monotonic()
-    return finish(start(folder, cwd, jobs, csv_name), started, cwd, csv_name)
-
-
-def verdicts(row: dict) -> dict:
-    """What must not change between runs: each check's status, or the error that stopped the grading."""
-    if row.get("error"):
-        return {"error": row["error"]}
-    return {c["id"]: c["status"] for c in row["checks"]}
-
-
-def differences(row: dict, other: dict) -> dict:
-    """What differs between two gradings of one entry: each check whose status changed, with both
-    messages (or both errors)."""
-    if row.get("error") or other.get("error"):
-        return {"error": (row.get("error"), other.get("error"))}
-    mine = {c["id"]: c for c in row["checks"]}
-    return {c["id"]: (f"{mine[c['id']]['status']}: {mine[c['id']]['message']}", f"{c['status']}: {c['message']}")
-            for c in other["checks"] if mine[c["id"]]["status"] != c["status"]}
-
-
-def explain(row: dict) -> str:
-    return row.get("error") or "\n".join(f"{c['id']}: {c['status']} {c['message']}" for c in row["checks"])
-
-
-@pytest.fixture(scope="module")
-def classdir(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("class") / "submissions"
-    folder.mkdir()
-    for entry in ENTRIES:
-        (folder / entry.name).symlink_to(entry, target_is_directory=True)
-    (folder / COPY).mkdir()
-    for name in ("server.py", "client.py"):
-        (folder / COPY / name).write_text(disguise((ORIGINAL / name).read_text(encoding="utf-8")), encoding="utf-8")
-    return folder
-
-
-@pytest.fixture(scope="module")
-def first(classdir, tmp_path_factory) -> Run:
-    return grade_class(classdir, tmp_path_factory.mktemp("teacher"), jobs=2, csv_name="grades.csv")
 
 
 @pytest.fixture(scope="module")
@@ -167,11 +80,12 @@ def test_the_class_is_big_and_mixed():
     assert {"deadlock_hangs", "syntax_error_quotes", "syntax_error_server", "no_code"} <= set(names)
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.slow
+@pytest.mark.timeout(CLASS_TEST_TIMEOUT)
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda p: p.name)
-def test_every_row_is_graded_as_expected(first, entry):
+def test_every_row_is_graded_as_expected(class_run, entry):
     want = expected(entry)
-    row = first.rows[entry.name]
+    row = class_run.rows[entry.name]
     if "error" in want:
         assert row.get("error") and want["error"] in row["error"], explain(row)
         assert row["score"] == 0 and row["checks"] == []
@@ -184,13 +98,14 @@ def test_every_row_is_graded_as_expected(first, entry):
     assert row["seconds"] < TIME_LIMIT
 
 
-@pytest.mark.timeout(900)
-def test_the_gradebook_is_the_one_the_rubric_implies(first):
+@pytest.mark.slow
+@pytest.mark.timeout(CLASS_TEST_TIMEOUT)
+def test_the_gradebook_is_the_one_the_rubric_implies(class_run):
     table = rubric()
     points, scoring = table["points"], table.get("scoring", {})
     share = {"pass": 1.0, "partial": float(scoring.get("partial_share", 0.5))}
     max_score = float(sum(points.values()))
-    header, *lines = first.csv
+    header, *lines = class_run.csv
     assert header == ["id", "score", "max_score", *IDS, "error", "similar"]
     lines = [line for line in lines if line[0] != COPY]
     assert [line[0] for line in lines] == [e.name for e in ENTRIES]   # sorted, one line per student
@@ -210,35 +125,39 @@ def test_the_gradebook_is_the_one_the_rubric_implies(first):
             assert float(got[cid]) == float(points.get(cid, 0)) * share.get(status, 0.0), (entry.name, cid, line)
 
 
-@pytest.mark.timeout(900)
-def test_the_copy_and_its_original_are_the_only_near_copies_of_ours(first):
+@pytest.mark.slow
+@pytest.mark.timeout(CLASS_TEST_TIMEOUT)
+def test_the_copy_and_its_original_are_the_only_near_copies_of_ours(class_run):
     """Our examples and reports, each written on its own, flag nothing; the hostile ones are variations
     on one server, so they may flag each other, and only each other."""
     hostile = {e.name for e in ENTRIES if e.parent.name == "hostile"}
-    flagged = {sid: [p["id"] for p in row["similar"]] for sid, row in first.rows.items() if row["similar"]}
+    flagged = {sid: [p["id"] for p in row["similar"]] for sid, row in class_run.rows.items() if row["similar"]}
     assert flagged.pop(COPY) == [ORIGINAL.name] and flagged.pop(ORIGINAL.name) == [COPY], flagged
     assert set(flagged) <= hostile and all(set(others) <= hostile for others in flagged.values()), flagged
-    assert all(0 < p["share"] <= 1 for row in first.rows.values() for p in row["similar"])
+    assert all(0 < p["share"] <= 1 for row in class_run.rows.values() for p in row["similar"])
 
 
-@pytest.mark.timeout(900)
-def test_the_html_report_shows_every_student(first):
-    html = (first.cwd / "report.html").read_text(encoding="utf-8")
-    assert html.count("<svg") == 2 and html.count("<details") == len(first.rows)
-    for sid in first.rows:
+@pytest.mark.slow
+@pytest.mark.timeout(CLASS_TEST_TIMEOUT)
+def test_the_html_report_shows_every_student(class_run):
+    html = (class_run.cwd / "report.html").read_text(encoding="utf-8")
+    assert html.count("<svg") == 2 and html.count("<details") == len(class_run.rows)
+    for sid in class_run.rows:
         assert f">{sid}</a>" in html, sid
 
 
-@pytest.mark.timeout(900)
-def test_the_verdicts_are_the_same_in_three_runs(first, again):
+@pytest.mark.slow
+@pytest.mark.timeout(CLASS_TEST_TIMEOUT)
+def test_the_verdicts_are_the_same_in_three_runs(class_run, again):
     for run in again:
-        changed = {name: differences(row, run.rows[name]) for name, row in first.rows.items()
+        changed = {name: differences(row, run.rows[name]) for name, row in class_run.rows.items()
                    if verdicts(row) != verdicts(run.rows[name])}
         assert not changed, changed
 
 
-@pytest.mark.timeout(300)
-def test_one_job_at_a_time_gives_the_verdicts_of_two(first, tmp_path):
+@pytest.mark.slow
+@pytest.mark.timeout(CLASS_TEST_TIMEOUT)
+def test_one_job_at_a_time_gives_the_verdicts_of_two(class_run, tmp_path):
     subset = tmp_path / "subset"
     subset.mkdir()
     for name in SUBSET:
@@ -246,7 +165,7 @@ def test_one_job_at_a_time_gives_the_verdicts_of_two(first, tmp_path):
     alone = grade_class(subset, tmp_path, jobs=1)
     assert set(alone.rows) == set(SUBSET)
     for name, row in alone.rows.items():
-        assert verdicts(row) == verdicts(first.rows[name]), (name, explain(row))
+        assert verdicts(row) == verdicts(class_run.rows[name]), (name, explain(row))
 
 
 @pytest.mark.timeout(60)

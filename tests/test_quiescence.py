@@ -180,6 +180,10 @@ while True:
 '''
 
 
+def threads(pid: int) -> int:
+    return procfs.thread_count(pid)
+
+
 def harness_for(tmp_path, source):
     from grader import submission
     from grader.harness import Harness
@@ -208,10 +212,16 @@ def test_a_server_blocked_sending_to_a_user_who_never_reads_is_stuck(tmp_path):
 @pytest.mark.skipif(os.uname().machine != "x86_64", reason="system call numbers are x86-64's")
 def test_a_server_that_wakes_up_by_itself_is_never_stuck(tmp_path):
     h, server = harness_for(tmp_path, TIMED_RELAY)
+    pid = server.program.pid
     try:
-        h.connect(server, "Sloth", read=False, small_buffer=True)
-        alice = h.connect(server, "Alice")
-        bob = h.connect(server, "Bob")
+        alone = threads(pid)
+        users = []
+        for name, options in (("Sloth", {"read": False, "small_buffer": True}), ("Alice", {}), ("Bob", {})):
+            users.append(h.connect(server, name, **options))
+            # The relay starts a user's thread once it has the user in its list: a message sent
+            # before that would not reach them.
+            assert waiting.poll_until(lambda: threads(pid) == alone + len(users), 10), name
+        _, alice, bob = users
         assert alice.send(b"hello\n", consumed_timeout=2)
         assert bob.wait_token("hello", 3)
         # Its threads sleep with a timeout: a message may still come, so a wait runs to its end.

@@ -1,7 +1,7 @@
 """What a sandboxed program may use, and the one limit the grader enforces from outside: its folder.
 
 The boot (grader/shim/boot.py) sets the rlimits in the child from a Limits; the watchdog of
-grader.sandbox.process calls disk_excess() on the working copy every DISK_POLL s.
+grader.sandbox.process measures the working copy (disk_usage) every DISK_POLL s.
 """
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from ..messages import Msg
 # How often the watchdog looks at the working copy's size: a program writing as fast as it can
 # overshoots the disk limit by what it writes in this time.
 DISK_POLL = 0.25
+# A working copy unchanged for this long has stopped growing (Program.wait_disk_settled).
+DISK_SETTLE = 1.0
 
 
 @dataclass(frozen=True)
@@ -31,10 +33,9 @@ class Limits:
     disk_files: int = 2000            # ...and hold this many entries, or the program is killed
 
 
-def disk_excess(workdir: Path, limits: Limits) -> str | None:
-    """The limit the working copy is over ("disk_files" or "disk_bytes"), or None. Symbolic links are
-    not followed, and the walk stops as soon as a limit is passed, so a folder of a million files
-    costs no more than the limit."""
+def disk_usage(workdir: Path, limits: Limits) -> tuple[int, int]:
+    """(entries, bytes) of the working copy. Symbolic links are not followed, and the walk stops as
+    soon as a limit is passed, so a folder of a million files costs no more than the limit."""
     count = size = 0
     todo = [str(workdir)]
     while todo:
@@ -43,17 +44,23 @@ def disk_excess(workdir: Path, limits: Limits) -> str | None:
                 for entry in entries:
                     count += 1
                     if count > limits.disk_files:
-                        return "disk_files"
+                        return count, size
                     if entry.is_dir(follow_symlinks=False):
                         todo.append(entry.path)
                     elif entry.is_file(follow_symlinks=False):
                         # Blocks really used: a sparse file costs nothing.
                         size += entry.stat(follow_symlinks=False).st_blocks * 512
                         if size > limits.disk_bytes:
-                            return "disk_bytes"
+                            return count, size
         except OSError:
             continue  # removed while we looked: what is gone takes no room
-    return None
+    return count, size
+
+
+def disk_excess(usage: tuple[int, int], limits: Limits) -> str | None:
+    """The limit a disk_usage() is over ("disk_files" or "disk_bytes"), or None."""
+    count, size = usage
+    return "disk_files" if count > limits.disk_files else "disk_bytes" if size > limits.disk_bytes else None
 
 
 def disk_message(excess: str, limits: Limits) -> Msg:

@@ -23,7 +23,7 @@ from .. import waiting
 from ..kernel import procfs, syscalls
 from ..messages import Msg
 from .cleanup import KILL_PATIENCE, SANDBOX_MARK, kill_all, remove_tree
-from .limits import DISK_POLL, Limits, cpu_message, disk_excess, disk_message
+from .limits import DISK_POLL, DISK_SETTLE, Limits, cpu_message, disk_excess, disk_message, disk_usage
 from .output import BOOT, READ_CHUNK, Capture, drain, main_thread_place, read_dump, shorten_traceback
 from .stdin import Stdin
 
@@ -108,6 +108,8 @@ class Program:
         # bytes), and the same as a sentence for the student (traceback() returns it).
         self.limit_hit: tuple[str, int] | None = None
         self.kill_reason: Msg | None = None
+        self._disk_seen: tuple[int, int] | None = None   # (entries, bytes) at the last look...
+        self._disk_changed = time.monotonic()              # ...and when a look last saw them change
         self._stacks_lock = threading.Lock()
         events_r = self._spawn(script, args, redirect, stdin)
         self.pid = self._popen.pid
@@ -261,13 +263,29 @@ class Program:
 
     def check_disk(self) -> bool:
         """Kill the program if its folder is over a disk limit (the watchdog calls this every
-        DISK_POLL s; a caller about to judge the program can call it now). True if it was over."""
-        excess = disk_excess(self.workdir, self.limits)
+        DISK_POLL s; a caller about to judge the program can call it now, or wait_disk_settled()).
+        True if it was over."""
+        usage = disk_usage(self.workdir, self.limits)
+        if usage != self._disk_seen:
+            self._disk_seen, self._disk_changed = usage, time.monotonic()
+        excess = disk_excess(usage, self.limits)
         if excess and self.limit_hit is None:
             self.limit_hit = (excess, getattr(self.limits, excess))
             self.kill_reason = disk_message(excess, self.limits)
             self._kill_all()
         return bool(excess)
+
+    def wait_disk_settled(self, timeout: float) -> bool:
+        """Until the working copy is over a disk limit, has not changed for DISK_SETTLE s, or the
+        program has exited (at most `timeout`): how far a program that fills its folder gets in a
+        fixed time depends on how busy the machine is. True if it was stopped for a disk limit."""
+        deadline = time.monotonic() + timeout
+        while not self.check_disk():
+            now = time.monotonic()
+            wake = min(self._disk_changed + DISK_SETTLE, deadline)
+            if now >= wake or self._exited.wait(wake - now):
+                break
+        return self.limit_hit is not None
 
     # -- state --------------------------------------------------------------------------------
 
