@@ -19,7 +19,8 @@ from .messages import Msg, MsgError
 from .peer import Peer
 from .submission import Submission
 
-START_TIMEOUT = 5.0       # for the server to bind
+START_TIMEOUT = 5.0       # for the server to bind (of the time it could run)...
+START_PATIENCE = 15.0     # ...and of wall time at most, however starved it was
 DISK_PATIENCE = 10.0      # for one that has not bound but still fills its folder, to stop or reach a limit
 GREETING_TIMEOUT = 2.0    # for a server that speaks first to say something
 CONSUME_TIMEOUT = 0.5     # for the server to read what a user sent before the next send
@@ -86,7 +87,9 @@ class Harness:
                                 stop_early=lambda: server is not None and self.stuck(server))
         with self._lock:
             self._programs.append(program)
-        binding = program.wait_bound(self.left(START_TIMEOUT))
+        # START_TIMEOUT of the time the server could run: on a busy machine a start that needs CPU
+        # (files to write, processes to fork) gets the time it waited for a core on top.
+        binding = program.wait_bound(self.left(START_TIMEOUT), within=self.left(START_PATIENCE))
         if binding is None:
             # One filling its folder is judged where its writing ends: how far it got within
             # START_TIMEOUT depends on how busy the machine is, and so would the reason.

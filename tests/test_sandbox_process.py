@@ -457,3 +457,51 @@ def test_the_sandbox_sentences_are_messages_in_both_languages():
         assert str(msg) == english
         assert re.search("[а-я]", msg.render("ru")) and ("7" in msg.render("ru") or "50" in msg.render("ru")
                                                          or "3 MiB" in msg.render("ru"))
+
+
+@pytest.fixture
+def one_busy_core():
+    """This process (and so what it starts) and three busy loops share one core: a program started
+    now gets about a quarter of it, as on a machine loaded four times over."""
+    core = min(os.sched_getaffinity(0))
+    mine = os.sched_getaffinity(0)
+    spinners = []
+    for _ in range(3):
+        pid = os.fork()
+        if pid == 0:
+            os.sched_setaffinity(0, {core})
+            while True:
+                pass
+        spinners.append(pid)
+    os.sched_setaffinity(0, {core})
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, mine)
+        for pid in spinners:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+
+
+@pytest.mark.slow
+def test_a_start_slowed_by_a_busy_machine_gets_the_time_it_waited_for(run, one_busy_core):
+    # 1 s of CPU before it binds: about 4 s of wall time on a core it gets a quarter of.
+    program = run("""
+        import socket, time
+        while time.process_time() < 1.0:
+            pass
+        server = socket.socket()
+        server.bind(("", 5000))
+        server.listen()
+        time.sleep(60)
+    """)
+    assert program.wait_bound(1.5, within=12) is not None
+    starved = run("""
+        import time
+        while time.process_time() < 1.0:
+            pass
+        time.sleep(60)
+    """)
+    started = time.monotonic()
+    assert starved.wait_bound(1.5, within=12) is None   # it never binds: it is given up on...
+    assert time.monotonic() - started < 11             # ...once its own time is out, not at `within`

@@ -124,6 +124,18 @@ def cpu_ns(pid: int) -> int:
     return total
 
 
+def run_delay_ns(pid: int) -> int:
+    """Time the live threads of `pid` have spent runnable but waiting for a core, in nanoseconds
+    (schedstat's second field): what a loaded machine takes from a program."""
+    total = 0
+    for schedstat in thread_files(pid, "schedstat"):
+        try:
+            total += int(schedstat.split()[1])
+        except (ValueError, IndexError):
+            continue
+    return total
+
+
 def socket_inode(pid: int, fd: int) -> int | None:
     """The inode of the socket that is file descriptor `fd` of `pid`; None if it is not a socket."""
     try:

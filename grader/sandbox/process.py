@@ -43,6 +43,8 @@ _DRAIN_GRACE = 0.2
 # The boot dumps the stacks of all threads on SIGRTMIN + this.
 _STACKS_SIGNAL = 3
 _STACKS_PATIENCE = 0.5
+# How often wait_bound(within=...) looks at how long the program has waited for a core.
+STARVED_LOOK = 0.25
 
 
 @dataclass(frozen=True)
@@ -338,12 +340,25 @@ class Program:
         self._wait_or_stop_early(lambda: False, timeout)
         return self._returncode
 
-    def wait_bound(self, timeout: float) -> Binding | None:
+    def wait_bound(self, timeout: float, within: float | None = None) -> Binding | None:
         """The first TCP listen or UDP bind; None on timeout or once the program has exited without
-        one (returns early then)."""
-        with self._cond:
-            self._wait_until(lambda: bool(self.bindings), timeout)
-            return self.bindings[0] if self.bindings else None
+        one (returns early then). With `within`, `timeout` counts only the time the program could
+        run: what its threads spent waiting for a core on a busy machine is added on, up to `within`
+        seconds in all, so a slow start is judged alike however loaded the machine is."""
+        started, delayed = time.monotonic(), procfs.run_delay_ns(self.pid)
+        limit, starved = timeout, 0.0
+        while True:
+            left = max(0.0, started + limit - time.monotonic())
+            with self._cond:
+                if self._wait_until(lambda: bool(self.bindings), min(left, STARVED_LOOK) if within else left):
+                    return self.bindings[0]
+            if within is None or self._exited.is_set():
+                return None
+            # A thread that ends takes its delay with it: the most seen so far counts.
+            starved = max(starved, (procfs.run_delay_ns(self.pid) - delayed) / 1e9)
+            limit = min(timeout + starved, within)
+            if time.monotonic() - started >= limit:
+                return None
 
     def wait_events(self, predicate: Callable[[list[tuple[str, ...]]], bool], timeout: float) -> bool:
         """Wait until predicate(events()) is true, re-checked at every event; False on timeout or once
