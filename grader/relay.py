@@ -93,6 +93,7 @@ class _TcpPair:
         self.ends = {b"client": "open", b"server": "open"}
         self.flowing = threading.Event()  # cleared while the server side is stalled
         self.flowing.set()
+        self.connected = threading.Event()  # the upstream connect has succeeded or failed
 
     def start(self) -> None:
         thread = threading.Thread(target=self._run_c2s, name=f"relay-{self.conn}-c2s", daemon=True)
@@ -107,6 +108,7 @@ class _TcpPair:
             upstream.settimeout(None)
         except OSError:
             self._side_ended(b"server")
+            self.connected.set()
             self._finish()
             return
         with self._lock:
@@ -114,6 +116,7 @@ class _TcpPair:
             if self.relay._closed:
                 _wake(upstream)
             self._running += 1
+        self.connected.set()
         thread = threading.Thread(target=self._pump,
                                   args=(upstream, self.client, "s2c", b"server", b"client"),
                                   name=f"relay-{self.conn}-s2c", daemon=True)
@@ -125,17 +128,19 @@ class _TcpPair:
               other: bytes) -> None:
         try:
             while True:
-                if kind == "s2c":
-                    self.flowing.wait()
                 try:
                     data, reset = source.recv(_CHUNK), False
                 except OSError:
                     data, reset = b"", True
+                if kind == "s2c":
+                    # Stalled: hold the chunk read last and read no more, so the server's sends
+                    # block once the kernel's buffers are full.
+                    self.flowing.wait()
+                    if self._server_cut == "reset":
+                        return  # our own reset woke this pump, or ended the stall
                 if self._cut_off(kind, data):
                     continue
                 if not data:
-                    if kind == "s2c" and self._server_cut == "reset":
-                        return  # our own reset woke this pump
                     if not self._aborted:
                         self._side_ended(side, "reset" if reset else "fin")
                         if reset:
@@ -164,7 +169,7 @@ class _TcpPair:
             if side in self._ended:
                 return
             self._ended.add(side)
-            if self.ends[side] == "open":  # a cut by the relay came first
+            if self.ends[side] == "open":  # else the relay's own cut ended it first
                 self.ends[side] = how
         self.relay._record(self.conn, "close", side)
 
@@ -179,6 +184,7 @@ class _TcpPair:
     def cut_server(self, how: str) -> bool:
         """Send the server a FIN ("fin") or a RST ("reset") on this connection; False if its
         server side had ended already."""
+        self.connected.wait(_CONNECT_TIMEOUT)
         with self._lock:
             upstream = self.upstream
             if upstream is None or self._server_cut or self._aborted or b"server" in self._ended \
