@@ -46,11 +46,15 @@ CLOSE_GRACE = 1.0
 # client's own report of the port it asked for.
 ROUTE_WAIT = 1.0
 LEAVE_STEPS = ("command", "interrupt", "end_of_input", "kill")
+# A wait for a token re-reads only the bytes that came since its last look, plus this much before
+# them (a token cut in two by the chunks, in its escaped or framed form).
+SCAN_OVERLAP = 4096
 
 
 @dataclass(frozen=True)
 class Mark:
-    """A point in a user's recording: so many relay events, so many characters of output."""
+    """A point in a user's recording: so many relay events, so many characters of output (the
+    output capture keeps a head and a tail: past its size, marks into the output are approximate)."""
     events: int
     output: int
 
@@ -97,6 +101,31 @@ def _argv(args: Sequence[str], name: str, on_argv: bool) -> tuple[list[str], boo
     if any("{name}" in a for a in args):
         return [a.replace("{name}", name) for a in args], True
     return list(args) + ([name] if on_argv else []), on_argv
+
+
+class _Scan:
+    """Incremental search for a text in one direction of a user's connections since a mark, so
+    that waiting through a flood costs each byte a few looks, not one per new chunk."""
+
+    def __init__(self, relay: Relay, kind: str, since: Mark | None):
+        self.relay = relay
+        self.kind = kind
+        self.next = since.events if since else 0
+        self.data: dict[int, bytearray] = {}
+        self.checked: dict[int, int] = {}
+
+    def found(self, text: str) -> bool:
+        new = self.relay.events_since(self.next)
+        self.next += len(new)
+        for event in new:
+            if event.kind == self.kind:
+                self.data.setdefault(event.conn, bytearray()).extend(event.data)
+        for conn, data in self.data.items():
+            start = max(0, self.checked.get(conn, 0) - SCAN_OVERLAP)
+            if start < len(data) and wire.contains(bytes(data[start:]), text):
+                return True
+            self.checked[conn] = len(data)
+        return False
 
 
 class _Router:
@@ -187,7 +216,8 @@ class ClientUser:
     def wait_joined(self, timeout: float = NAME_WAIT) -> bool:
         """Wait until the name has gone out on the wire (or the client has ended), then until the
         server has answered; sets and returns .joined."""
-        self.joined = self._wait(lambda: wire.contains(self.sent(), self.name), timeout)
+        scan = _Scan(self.relay, "c2s", None)
+        self.joined = self._wait(lambda: scan.found(self.name), timeout)
         if self.joined:
             self.relay.wait_quiet(JOIN_QUIET, JOIN_SETTLE)
         return self.joined
@@ -220,7 +250,13 @@ class ClientUser:
         return self.program.output()[since.output if since else 0:]
 
     def connections(self) -> list[ConnState]:
+        """How each TCP connection of this user stands (UDP: none)."""
         return self.relay.connections()
+
+    @property
+    def connected(self) -> bool:
+        """The client has reached the server (a TCP connection or a datagram), name or not."""
+        return any(event.kind == "open" for event in self.relay.events_since(0))
 
     def delivered(self, token: str, since: Mark | None = None) -> bool:
         """`token` is in what the server sent this user (read leniently, each connection on its own)
@@ -253,12 +289,13 @@ class ClientUser:
 
     def wait_token(self, token: str, timeout: float, since: Mark | None = None) -> bool:
         """True once `token` has been delivered to this user (see delivered())."""
-        return self._wait(lambda: self.delivered(token, since), timeout)
+        scan = _Scan(self.relay, "s2c", since)
+        return self._wait(lambda: scan.found(token) or token in self.seen(since), timeout)
 
     def wait_sent(self, text: str, timeout: float, since: Mark | None = None) -> bool:
         """True once `text` is in what the server got from this user (read leniently)."""
-        return self._wait(lambda: any(wire.contains(data, text)
-                                      for data in self._stream("c2s", since).values()), timeout)
+        scan = _Scan(self.relay, "c2s", since)
+        return self._wait(lambda: scan.found(text), timeout)
 
     def wait_quiet(self, quiet: float, timeout: float) -> bool:
         """True once nothing has crossed this user's relay for `quiet` seconds."""

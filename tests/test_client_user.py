@@ -34,8 +34,7 @@ def stopping():
 def serve(root, script, stopping, args=("server",), listens=1):
     program = sandbox.start(root, script, list(args), limits=LIMITS)
     stopping(program)
-    assert program.wait_events(lambda ev: sum(e[0] == "listen" for e in ev) >= listens, WAIT), \
-        program.output()
+    assert program.wait_events(lambda _: len(program.bindings) >= listens, WAIT), program.output()
     return program, ("127.0.0.1", program.bindings[0].port)
 
 
@@ -263,3 +262,17 @@ def test_a_client_with_two_connections_is_one_user(tmp_path, stopping):
     assert wire.contains(alice.received(), "QZTWO")  # this server sends to every reader
     leave = bobby.leave([])
     assert leave.closed_by is not None and all(c.closed for c in leave.steps[-1].connections)
+
+
+@pytest.mark.timeout(120)
+def test_a_udp_client_is_a_user_too(stopping):
+    folder = EXAMPLES / "udp_chat"
+    _, server = serve(folder, "server_udp.py", stopping, args=())
+    alice, bobby = join(stopping, ["Alice", "Bobby"], folder, "client_udp.py", server, kind="udp")
+    assert alice.connected and alice.connections() == []
+    mark = bobby.mark()
+    alice.type("over datagrams QZUDP")
+    assert bobby.wait_token("Alice: over datagrams QZUDP", WAIT, mark)
+    leave = bobby.leave(["exit"])
+    assert [(s.action, s.server_got, s.exited) for s in leave.steps] == [("command", b"exit", True)]
+    assert leave.closed_by is None  # UDP has no connection to close
