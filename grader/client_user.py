@@ -32,7 +32,11 @@ from typing import Callable, Sequence
 from . import sandbox, wire
 from .relay import ConnState, Event, Relay
 
-# How long start() waits for the name to go out on the wire (a client that never sends it costs this).
+# How long start() waits for the client to show a sign of life (connect, print, exit): on a loaded
+# machine a Python program may take seconds to start.
+START_WAIT = 10.0
+# From then, how long start() waits for the name to go out on the wire (a client that never sends
+# it costs this).
 NAME_WAIT = 3.0
 # After the name went out: the server's answer is in once the wire has been quiet this long...
 JOIN_QUIET = 0.2
@@ -214,8 +218,10 @@ class ClientUser:
         return user
 
     def wait_joined(self, timeout: float = NAME_WAIT) -> bool:
-        """Wait until the name has gone out on the wire (or the client has ended), then until the
-        server has answered; sets and returns .joined."""
+        """Wait until the client has started (START_WAIT), then until the name has gone out on the
+        wire (`timeout`) and the server has answered; sets and returns .joined. Ends early if the
+        client exits."""
+        self._wait(lambda: self.connected or bool(self.program.output()), START_WAIT)
         scan = _Scan(self.relay, "c2s", None)
         self.joined = self._wait(lambda: scan.found(self.name), timeout)
         if self.joined:
