@@ -332,16 +332,17 @@ class ClientUser:
 
     # -- leaving ----------------------------------------------------------------------------------
 
-    def leave(self, commands: Sequence[str] = ()) -> Leave:
+    def leave(self, commands: Sequence[str] = (), grace: float = LEAVE_GRACE) -> Leave:
         """Leave the way a user does (see the module doc); stops at the first step after which the
         client has exited. `commands`: the strings the client's code compares its input with to
-        leave, best first; only the first is typed."""
+        leave, best first; only the first is typed. `grace`: how long each step waits for the
+        client to exit (less if the client is stuck, with launch(stop_early=...))."""
         steps = []
         for action in LEAVE_STEPS:
             if action == "command" and not commands:
                 continue
             mark = self.mark()
-            typed = self._leave_step(action, commands)
+            typed = self._leave_step(action, commands, grace)
             steps.append(LeaveStep(action, typed, self.sent(mark), self.received(mark),
                                    tuple(self.connections()), not self.program.alive(),
                                    self.program.returncode))
@@ -349,7 +350,7 @@ class ClientUser:
                 break
         return Leave(tuple(steps))
 
-    def _leave_step(self, action: str, commands: Sequence[str]) -> str | None:
+    def _leave_step(self, action: str, commands: Sequence[str], grace: float) -> str | None:
         typed = None
         if action == "command":
             typed = commands[0]
@@ -361,7 +362,7 @@ class ClientUser:
         else:
             self.program.stop()
         if action != "kill":
-            self.program.wait_exit(LEAVE_GRACE)
+            self.program.wait_exit(grace)
         if not self.program.alive():
             # Its sockets close with the process: wait for the ends to reach the relay.
             self.relay.wait_for(lambda _: all(c.to_server != "open" for c in self.connections()),

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "assignments" / "examples"
 LIMITS = sandbox.Limits(wall_seconds=60)
 WAIT = 15  # generous: the machine is shared; every wait ends as soon as its event happens
+GRACE = 5  # each leave step's wait for the client to exit: long enough on a loaded machine
 
 
 @pytest.fixture
@@ -76,7 +77,7 @@ def test_four_chat_py_users_type_to_each_other(kit, stopping):
 def test_the_leave_command_that_closes_is_one_step(kit, stopping):
     alice, danny = chat_users(kit, stopping, ("Alice", "Danny"))
     mark = alice.mark()
-    leave = danny.leave(["/quit", "/exit"])
+    leave = danny.leave(["/quit", "/exit"], GRACE)
     assert [s.action for s in leave.steps] == ["command"]
     step = leave.steps[0]
     assert step.typed == "/quit" and step.server_got == b"/quit\n" and b"* bye" in step.server_sent
@@ -90,7 +91,7 @@ def test_the_leave_command_that_closes_is_one_step(kit, stopping):
 def test_a_word_the_client_does_not_know_is_followed_by_ctrl_c(kit, stopping):
     alice, danny = chat_users(kit, stopping, ("Alice", "Danny"))
     mark = alice.mark()
-    leave = danny.leave(["/leave"])
+    leave = danny.leave(["/leave"], GRACE)
     assert [s.action for s in leave.steps] == ["command", "interrupt"]
     typed, interrupt = leave.steps
     assert b"/leave" in typed.server_got and not typed.exited and not typed.closed
@@ -124,7 +125,7 @@ def test_leave_goes_on_until_the_client_ends(kit, stopping, stubborn, last):
     bobby, = join(stopping, ["Bobby"], kit, "client.py", server)
     assert not bobby.name_on_argv
     mark = alice.mark()
-    leave = bobby.leave([])
+    leave = bobby.leave([], GRACE)
     actions = [s.action for s in leave.steps]
     assert actions == list(LEAVE_STEPS[1:LEAVE_STEPS.index(last) + 1])
     assert all(not s.exited and not s.closed for s in leave.steps[:-1])
@@ -199,7 +200,7 @@ def test_example_clients_chat_with_their_own_servers(example, stopping):
     for user, mark in zip(users[1:], marks[1:]):
         assert user.wait_token("QZEXAMPLE", WAIT, mark), (user.name, user.received(mark), user.seen())
         assert wire.near(user.received(mark), "Alice", "QZEXAMPLE")
-    leave = users[2].leave(["/quit", "exit"])
+    leave = users[2].leave(["/quit", "exit"], GRACE)
     assert leave.steps[0].typed == "/quit" and leave.exited_by is not None
 
 
@@ -260,7 +261,7 @@ def test_a_client_with_two_connections_is_one_user(tmp_path, stopping):
     alice.type("over two sockets QZTWO")
     assert bobby.wait_token("Alice: over two sockets QZTWO", WAIT, mark)
     assert alice.wait_token("QZTWO", WAIT, mark)  # this server sends to every reader
-    leave = bobby.leave([])
+    leave = bobby.leave([], GRACE)
     assert leave.closed_by is not None and all(c.closed for c in leave.steps[-1].connections)
 
 
@@ -273,6 +274,6 @@ def test_a_udp_client_is_a_user_too(stopping):
     mark = bobby.mark()
     alice.type("over datagrams QZUDP")
     assert bobby.wait_token("Alice: over datagrams QZUDP", WAIT, mark)
-    leave = bobby.leave(["exit"])
+    leave = bobby.leave(["exit"], GRACE)
     assert [(s.action, s.server_got, s.exited) for s in leave.steps] == [("command", b"exit", True)]
     assert leave.closed_by is None  # UDP has no connection to close
