@@ -44,7 +44,7 @@ JOIN_QUIET = 0.2
 JOIN_SETTLE = 1.5
 # "A moment later": how long a leave step waits for the client to exit before the next step.
 LEAVE_GRACE = 1.0
-# Once the client has exited, how long its connections' ends may take to reach the relay.
+# How long stop() waits for the output watcher.
 CLOSE_GRACE = 1.0
 # A client connecting to several of the server's ports: how long a new connection waits for the
 # client's own report of the port it asked for.
@@ -336,7 +336,8 @@ class ClientUser:
         """Leave the way a user does (see the module doc); stops at the first step after which the
         client has exited. `commands`: the strings the client's code compares its input with to
         leave, best first; only the first is typed. `grace`: how long each step waits for the
-        client to exit (less if the client is stuck, with launch(stop_early=...))."""
+        client to exit (less if the client is stuck, with launch(stop_early=...)), and then for
+        its connections' ends to reach the relay."""
         steps = []
         for action in LEAVE_STEPS:
             if action == "command" and not commands:
@@ -366,7 +367,7 @@ class ClientUser:
         if not self.program.alive():
             # Its sockets close with the process: wait for the ends to reach the relay.
             self.relay.wait_for(lambda _: all(c.to_server != "open" for c in self.connections()),
-                                CLOSE_GRACE)
+                                grace)
         return typed
 
     def _signal(self, signum: int) -> None:
