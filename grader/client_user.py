@@ -189,13 +189,15 @@ class ClientUser:
                stop_early: Callable[[], bool] | None = None) -> "ClientUser":
         """Start the client and give it the name, without waiting (several users can start at once).
         `ports` maps each port the server's code asked for to the real one (Program.bindings), for a
-        client that connects to several; `stop_early` becomes the client Program's `stuck`."""
+        client that connects to several; `stop_early`, if given, goes to sandbox.start (the client
+        can do nothing more without input: its wait_exit() ends early, so leave steps do)."""
         router = _Router(server, ports) if ports and len(set(ports.values())) > 1 else None
         relay = Relay(server, kind, route=router)
         argv, on_argv = _argv(args, name, name_on_argv)
+        early = {"stop_early": stop_early} if stop_early is not None else {}
         try:
             program = sandbox.start(sub_root, script, argv, redirect=relay.address, stdin=True,
-                                    limits=limits)
+                                    limits=limits, **early)
             if router is not None:
                 router.program = program
         except BaseException:
@@ -204,7 +206,6 @@ class ClientUser:
         finally:
             if router is not None:
                 router.ready.set()
-        program.stuck = stop_early
         user = cls(name, relay, program, on_argv)
         if not on_argv:
             program.write_stdin(name + "\n")
