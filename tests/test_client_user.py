@@ -49,9 +49,10 @@ def join(stopping, names, root, script, server, args=(), **kwargs):
     return users
 
 
-def chat_users(kit, stopping, names=("Alice", "Bobby", "Carol", "Danny")):
+def chat_users(kit, stopping, names=("Alice", "Bobby", "Carol", "Danny"), **how):
     _, server = serve(kit, "chat.py", stopping)
-    return join(stopping, names, kit, "chat.py", server, args=("client", "{name}"))
+    how = how or {"args": ("client", "{name}")}
+    return join(stopping, names, kit, "chat.py", server, **how)
 
 
 @pytest.mark.timeout(120)
@@ -166,7 +167,10 @@ def test_a_close_of_the_server_side_ends_the_users_session(kit, stopping):
 
 @pytest.mark.timeout(120)
 def test_a_stalled_user_gets_nothing_until_resumed(kit, stopping):
-    alice, bobby, carol = chat_users(kit, stopping, ("Alice", "Bobby", "Carol"))
+    # The name on the command line without a placeholder: it goes last, as sys.argv[1] would have it.
+    alice, bobby, carol = chat_users(kit, stopping, ("Alice", "Bobby", "Carol"), args=("client",),
+                                     name_on_argv=True)
+    assert all(u.name_on_argv for u in (alice, bobby, carol))
     marks = [u.mark() for u in (alice, bobby, carol)]
     bobby.stall()
     alice.type("held back QZSTALL")
