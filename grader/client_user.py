@@ -174,6 +174,7 @@ class ClientUser:
         self.program = program
         self.name_on_argv = name_on_argv
         self.joined = False       # the name went out on the wire (see wait_joined)
+        self.typed: list[str] = []  # every line typed into the client, in order (for transcripts)
         self._stopped = False
         self._output_done = False  # the client has exited and all its output is read
         self._watcher = threading.Thread(target=self._watch_output, name=f"client-user-{name}",
@@ -208,7 +209,7 @@ class ClientUser:
                 router.ready.set()
         user = cls(name, relay, program, on_argv)
         if not on_argv:
-            program.write_stdin(name + "\n")
+            user.type(name)
         return user
 
     @classmethod
@@ -313,6 +314,7 @@ class ClientUser:
     def type(self, line: str) -> Mark:
         """Type a line (and Enter) into the client; returns the mark taken just before."""
         mark = self.mark()
+        self.typed.append(line)
         self.program.write_stdin(line + "\n")
         return mark
 
@@ -356,7 +358,7 @@ class ClientUser:
         typed = None
         if action == "command":
             typed = commands[0]
-            self.program.write_stdin(typed + "\n")
+            self.type(typed)
         elif action == "interrupt":
             self._signal(signal.SIGINT)
         elif action == "end_of_input":

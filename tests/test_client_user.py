@@ -206,6 +206,7 @@ def test_example_clients_chat_with_their_own_servers(example, stopping):
         assert wire.near(user.received(mark), "Alice", "QZEXAMPLE")
     leave = users[2].leave(["/quit", "exit"], GRACE)
     assert leave.steps[0].typed == "/quit" and leave.exited_by is not None
+    assert users[0].typed == ["Alice", "hello QZEXAMPLE"] and users[2].typed == ["Carol", "/quit"]
 
 
 TWO_PORT_SERVER = """
