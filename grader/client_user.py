@@ -14,7 +14,9 @@ glued to it.
 
 Waits are event-driven: a watcher thread turns every change of the client's output into a
 notification of the relay's condition, so one wait re-checks its predicate on new bytes on the wire
-and on new output alike; every wait is bounded. The only fixed pauses are the grace periods below.
+and on new output alike; every wait is bounded, and the bounds below are reached only when the
+awaited thing does not happen (a client that does not exit, one that never sends the name). The one
+pause every user costs is JOIN_QUIET of silence on its wire after the name went out.
 
 leave() leaves the way a user does: the leave command the client's code compares its input with,
 then, while the process still runs, Ctrl+C (SIGINT to its process group), end of input, and closing
