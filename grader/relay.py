@@ -116,12 +116,12 @@ class _TcpPair:
             if self.relay._closed:
                 _wake(upstream)
             self._running += 1
-        self.connected.set()
         thread = threading.Thread(target=self._pump,
                                   args=(upstream, self.client, "s2c", b"server", b"client"),
                                   name=f"relay-{self.conn}-s2c", daemon=True)
         self.threads.append(thread)
         thread.start()
+        self.connected.set()  # after the start: cut_server() joins this thread
         self._pump(self.client, upstream, "c2s", b"client", b"server")
 
     def _pump(self, source: socket.socket, sink: socket.socket, kind: str, side: bytes,
