@@ -462,7 +462,8 @@ class Relay:
             _wake(sock)
         threads = list(self._threads) + [t for pair in pairs for t in pair.threads]
         for thread in threads:
-            thread.join(_JOIN_TIMEOUT)
+            if thread.ident is not None:  # appended, about to start: nothing to join yet
+                thread.join(_JOIN_TIMEOUT)
         for sock in [self._sock] + upstreams:
             try:
                 sock.close()
