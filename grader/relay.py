@@ -12,6 +12,16 @@ data says which side ended: b"client" or b"server".
 
 UDP: one upstream socket per distinct client address, so the server sees as many clients as there
 are; UDP has no close, so only "open", "c2s" and "s2c" are recorded.
+
+Control of the server side (TCP; one relay per scripted user, so "all connections" are one user's):
+close_server_side() sends the server a FIN, reset_server_side() a RST, stall() stops reading what
+the server sends (its sends to the user block once the kernel buffers are full: the slow reader),
+resume() reads again. Each is recorded as a "control" event (data b"close", b"reset", b"stall",
+b"resume"); once the server side is cut, what the client still sends is recorded as "dropped", never
+forwarded, and the client side stays open until the client or the server ends it. connections()
+tells, per connection, how each direction ended: "open", "fin" or "reset". A `route` callable, if
+given, picks the upstream address of each new connection (a client that connects to several of the
+server's ports).
 """
 from __future__ import annotations
 
@@ -32,8 +42,22 @@ _JOIN_TIMEOUT = 2.0
 class Event:
     time: float          # time.monotonic()
     conn: int            # 0, 1, 2... one per client connection (TCP) or per client address (UDP)
-    kind: str            # "open", "c2s" (client to server bytes), "s2c", "close"
-    data: bytes = b""    # the bytes; for "close": b"client" or b"server", the side that ended
+    kind: str            # "open", "c2s" (client to server bytes), "s2c", "close", "control", "dropped"
+    data: bytes = b""    # the bytes; for "close": b"client" or b"server", the side that ended;
+                         # for "control": what the relay did (b"close", b"reset", b"stall", b"resume")
+
+
+@dataclass(frozen=True)
+class ConnState:
+    """How the two directions of one TCP connection have ended, as the relay saw them."""
+    conn: int
+    to_server: str       # what the server got: "open", "fin" (an orderly close), "reset"
+    from_server: str     # what the server did: "open", "fin", "reset"
+
+    @property
+    def closed(self) -> bool:
+        """The server has seen this connection end."""
+        return self.to_server != "open"
 
 
 def _wake(sock: socket.socket) -> None:
@@ -56,6 +80,12 @@ class _TcpPair:
         self._ended: set[bytes] = set()
         self._aborted = False
         self.threads: list[threading.Thread] = []
+        # Set by the relay's own close/reset of the server side; the client side then goes on alone.
+        self._server_cut: str | None = None
+        self.ends = {b"client": "open", b"server": "open"}
+        self.flowing = threading.Event()  # cleared while the server side is stalled
+        self.flowing.set()
+        self.connected = threading.Event()  # the upstream connect has succeeded or failed
 
     def start(self) -> None:
         thread = threading.Thread(target=self._run_c2s, name=f"relay-{self.conn}-c2s", daemon=True)
@@ -65,10 +95,12 @@ class _TcpPair:
 
     def _run_c2s(self) -> None:
         try:
-            upstream = socket.create_connection(self.relay.target, timeout=_CONNECT_TIMEOUT)
+            upstream = socket.create_connection(self.relay._upstream_target(self.conn),
+                                                timeout=_CONNECT_TIMEOUT)
             upstream.settimeout(None)
         except OSError:
             self._side_ended(b"server")
+            self.connected.set()
             self._finish()
             return
         with self._lock:
@@ -81,6 +113,7 @@ class _TcpPair:
                                   name=f"relay-{self.conn}-s2c", daemon=True)
         self.threads.append(thread)
         thread.start()
+        self.connected.set()  # after the start: cut_server() joins this thread
         self._pump(self.client, upstream, "c2s", b"client", b"server")
 
     def _pump(self, source: socket.socket, sink: socket.socket, kind: str, side: bytes,
@@ -91,9 +124,17 @@ class _TcpPair:
                     data, reset = source.recv(_CHUNK), False
                 except OSError:
                     data, reset = b"", True
+                if kind == "s2c":
+                    # Stalled: hold the chunk read last and read no more, so the server's sends
+                    # block once the kernel's buffers are full.
+                    self.flowing.wait()
+                    if self._server_cut == "reset":
+                        return  # our own reset woke this pump, or ended the stall
+                if self._cut_off(kind, data):
+                    continue
                 if not data:
                     if not self._aborted:
-                        self._side_ended(side)
+                        self._side_ended(side, "reset" if reset else "fin")
                         if reset:
                             self._abort_both()  # pass a reset on as a reset
                         else:
@@ -106,19 +147,64 @@ class _TcpPair:
                 try:
                     sink.sendall(data)
                 except OSError:
+                    if kind == "c2s" and self._server_cut:
+                        continue  # cut while we were sending
                     if not self._aborted:
-                        self._side_ended(other)
+                        self._side_ended(other, "reset")
                         self._abort_both()
                     return
         finally:
             self._finish()
 
-    def _side_ended(self, side: bytes) -> None:
+    def _side_ended(self, side: bytes, how: str = "fin") -> None:
         with self._lock:
             if side in self._ended:
                 return
             self._ended.add(side)
+            if self.ends[side] == "open":  # else the relay's own cut ended it first
+                self.ends[side] = how
         self.relay._record(self.conn, "close", side)
+
+    def _cut_off(self, kind: str, data: bytes) -> bool:
+        """After a close/reset of the server side, the client's bytes go nowhere: record them as
+        dropped and read on (True). The client's own end is still recorded by the caller."""
+        if kind != "c2s" or not data or not self._server_cut:
+            return False
+        self.relay._record(self.conn, "dropped", data)
+        return True
+
+    def cut_server(self, how: str) -> bool:
+        """Send the server a FIN ("fin") or a RST ("reset") on this connection; False if its
+        server side had ended already."""
+        self.connected.wait(_CONNECT_TIMEOUT)
+        with self._lock:
+            upstream = self.upstream
+            if upstream is None or self._server_cut or self._aborted or b"server" in self._ended \
+                    or self.ends[b"client"] != "open":
+                return False
+            self._server_cut = how
+            self.ends[b"client"] = how  # what the server got, even though the client did nothing
+        if how == "fin":
+            try:
+                upstream.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+            return True
+        # SO_LINGER 0 makes close() send the RST; shutting the read side first wakes our s2c pump
+        # (a socket another thread is blocked on cannot be closed for real), which then closes it.
+        _abort(upstream)
+        self.flowing.set()
+        for thread in self.threads[1:]:
+            thread.join(_JOIN_TIMEOUT)
+        try:
+            upstream.close()
+        except OSError:
+            pass
+        return True
+
+    def state(self) -> ConnState:
+        with self._lock:
+            return ConnState(self.conn, self.ends[b"client"], self.ends[b"server"])
 
     def _abort_both(self) -> None:
         # Set before waking the other pump, whose recv then returns b"" that is our doing, not a
@@ -143,6 +229,7 @@ class _TcpPair:
                     pass
 
     def wake(self) -> None:
+        self.flowing.set()
         with self._lock:
             socks = [self.client, self.upstream]
         for sock in socks:
@@ -153,11 +240,14 @@ class _TcpPair:
 class Relay:
     """Listens on 127.0.0.1:0 at once; forwards to `target`; records Events. See the module doc."""
 
-    def __init__(self, target: tuple[str, int], kind: str = "tcp"):
+    def __init__(self, target: tuple[str, int], kind: str = "tcp",
+                 route: Callable[[int], tuple[str, int]] | None = None):
         if kind not in ("tcp", "udp"):
             raise ValueError(f"kind must be 'tcp' or 'udp', not {kind!r}")
         self.target = (target[0], int(target[1]))
         self.kind = kind
+        self.route = route
+        self._stalled = False
         self._events: list[Event] = []
         self._cond = threading.Condition()
         self._last = time.monotonic()
@@ -208,6 +298,8 @@ class Relay:
                     client.close()
                     return
                 pair = _TcpPair(self, conn, client)
+                if self._stalled:
+                    pair.flowing.clear()
                 self._pairs.append(pair)
             self._record(conn, "open")
             pair.start()
@@ -288,6 +380,63 @@ class Relay:
         with self._cond:
             return self._cond.wait_for(lambda: predicate(list(self._events)), timeout)
 
+    def events_since(self, index: int) -> list[Event]:
+        """Events from number `index` on (cheaper than events() on a long recording)."""
+        with self._cond:
+            return self._events[index:]
+
+    def count(self) -> int:
+        with self._cond:
+            return len(self._events)
+
+    def notify(self) -> None:
+        """Wake every wait_for(), whose predicate may look at more than the relay's events."""
+        with self._cond:
+            self._cond.notify_all()
+
+    def connections(self) -> list[ConnState]:
+        """How each TCP connection has ended so far, in the order they were opened."""
+        with self._cond:
+            pairs = list(self._pairs)
+        return [pair.state() for pair in pairs]
+
+    # -- control of the server side (TCP) ---------------------------------------------------------
+
+    def _upstream_target(self, conn: int) -> tuple[str, int]:
+        if self.route is None:
+            return self.target
+        try:
+            host, port = self.route(conn)
+            return (host, int(port))
+        except Exception:
+            return self.target
+
+    def _control(self, action: bytes, conns: int | None, change: Callable[[_TcpPair], bool]) -> int:
+        with self._cond:
+            pairs = [p for p in self._pairs if conns is None or p.conn == conns]
+        done = sum(1 for pair in pairs if change(pair))
+        self._record(conns if conns is not None else -1, "control", action)
+        return done
+
+    def close_server_side(self, conn: int | None = None) -> int:
+        """FIN to the server on every connection (or only `conn`); how many were still open."""
+        return self._control(b"close", conn, lambda pair: pair.cut_server("fin"))
+
+    def reset_server_side(self, conn: int | None = None) -> int:
+        """RST to the server on every connection (or only `conn`); how many were still open."""
+        return self._control(b"reset", conn, lambda pair: pair.cut_server("reset"))
+
+    def stall(self) -> int:
+        """Stop reading from the server on every connection, the ones opened later too."""
+        with self._cond:
+            self._stalled = True
+        return self._control(b"stall", None, lambda pair: pair.flowing.clear() or True)
+
+    def resume(self) -> int:
+        with self._cond:
+            self._stalled = False
+        return self._control(b"resume", None, lambda pair: pair.flowing.set() or True)
+
     # -- ending -----------------------------------------------------------------------------------
 
     def close(self) -> None:
@@ -305,7 +454,8 @@ class Relay:
             _wake(sock)
         threads = list(self._threads) + [t for pair in pairs for t in pair.threads]
         for thread in threads:
-            thread.join(_JOIN_TIMEOUT)
+            if thread.ident is not None:  # appended, about to start: nothing to join yet
+                thread.join(_JOIN_TIMEOUT)
         for sock in [self._sock] + upstreams:
             try:
                 sock.close()
