@@ -192,7 +192,7 @@ class _TcpPair:
             return True
         # SO_LINGER 0 makes close() send the RST; shutting the read side first wakes our s2c pump
         # (a socket another thread is blocked on cannot be closed for real), which then closes it.
-        _abort(upstream)
+        reset(upstream)
         self.flowing.set()
         for thread in self.threads[1:]:
             thread.join(_JOIN_TIMEOUT)
