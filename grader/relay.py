@@ -15,12 +15,15 @@ are; UDP has no close, so only "open", "c2s" and "s2c" are recorded.
 """
 from __future__ import annotations
 
+import os
 import socket
 import struct
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
+
+from . import quiescence
 
 _CHUNK = 1 << 16
 _CONNECT_TIMEOUT = 5.0
@@ -295,6 +298,33 @@ class Relay:
         """Wait until predicate(events) is true, re-checked at every new event; False on timeout."""
         with self._cond:
             return self._cond.wait_for(lambda: predicate(list(self._events)), timeout)
+
+    def settled(self) -> bool:
+        """Whether all that reached the relay is recorded and passed on: every thread of it still
+        running is blocked reading (or accepting), so no byte waits in its sockets or its hands.
+        False where the threads cannot be seen (not Linux x86-64)."""
+        if not quiescence._SUPPORTED:
+            return False
+        with self._cond:
+            threads = list(self._threads) + [t for pair in self._pairs for t in pair.threads]
+        pid = os.getpid()
+        for thread in threads:
+            if thread.is_alive():
+                wait = quiescence.thread_wait(pid, str(thread.native_id))
+                if wait is None or wait[0] not in ("fd", "accept"):
+                    return False
+        return True
+
+    def upstream_port(self, conn: int) -> int | None:
+        """The local port of TCP connection `conn`'s upstream socket (the server's peer port);
+        None while it connects, if it failed, or for UDP."""
+        with self._cond:
+            pair = self._pairs[conn] if 0 <= conn < len(self._pairs) else None
+        upstream = pair.upstream if pair else None
+        try:
+            return upstream.getsockname()[1] if upstream else None
+        except OSError:   # closed meanwhile
+            return None
 
     # -- ending -----------------------------------------------------------------------------------
 
