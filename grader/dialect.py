@@ -157,10 +157,14 @@ def from_source(sub: Submission) -> Dialect:
 # be seen (UDP, not Linux x86-64), a quiet relay stands in for an idle server, as it always did; a
 # client or server that never settles (it polls, sleeps or spins) is waited for the step's full time.
 
-START_PATIENCE = 3.0   # s: for the client to start and settle (slow under load)
-STEP_PATIENCE = 1.5    # s: for what one typed line causes to settle
+START_PATIENCE = 3.0   # s: for the client to start (slow under load) and wait for typing
+STEP_PATIENCE = 1.0    # s: for what one typed line causes to settle (all of it if the server never idles)
+LEAVE_PATIENCE = 1.5   # s: for a leave command to end a connection or the client
 QUIET = 0.25           # s of relay silence that stand in for an idle server where that cannot be seen
 LOOK_EVERY = 0.01      # s between looks while something may still act
+# A client whose code never reads its stdin cannot be seen waiting for typing: only the relay and
+# the server are waited for then.
+READS_STDIN = re.compile(r"\binput\s*\(|\bstdin\b|fileinput|os\.read\s*\(\s*0\b")
 
 
 def learn(sub: Submission, server: "Server", timeout: float = 6.0, guess: Dialect | None = None) -> Dialect:
@@ -176,7 +180,8 @@ def learn(sub: Submission, server: "Server", timeout: float = 6.0, guess: Dialec
     client = sandbox.start(sub.root, sub.client.script, args, redirect=relay.address, stdin=True,
                            limits=sandbox.Limits(wall_seconds=timeout + 2))
     try:
-        return _observe(sub, guess, _Session(client, relay, server, deadline))
+        reads = bool(READS_STDIN.search(sub.client_source))
+        return _observe(sub, guess, _Session(client, relay, server, deadline, reads))
     finally:
         client.stop()
         relay.close()
@@ -199,12 +204,19 @@ class _Session:
     relay: Relay
     server: "Server"
     deadline: float
+    reads_stdin: bool = True
 
     def type(self, line: str) -> int:
         """Type a line; returns the relay's event count before it, to read what it caused."""
         mark = len(self.relay.events())
         self.client.write_stdin(line + "\n")
         return mark
+
+    def started(self) -> bool:
+        """The client waits for typing, or (one that never reads stdin) has connected, or has exited."""
+        if not self.reads_stdin:
+            return any(e.kind == "open" for e in self.relay.events()) or not self.client.alive()
+        return self._client_waits() is not False
 
     def settle(self, patience: float = STEP_PATIENCE, done: Callable[[], bool] = lambda: False) -> bool:
         """Wait until settled() or done(), at most `patience` s; True if either was seen."""
@@ -236,8 +248,9 @@ class _Session:
         return len(self.relay.events()) == before
 
     def _client_waits(self) -> int | bool | None:
-        """The client's CPU time if it waits for a typed line; None if it has exited; else False."""
-        if not self.client.alive():
+        """The client's CPU time if it waits for a typed line; None if it has exited or does not
+        read its stdin at all; else False."""
+        if not self.client.alive() or not self.reads_stdin:
             return None
         if self.client.stdin_pending():
             return False
@@ -275,7 +288,8 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
     # Either the client connects first (and maybe sends a name given on the command line), or it asks
     # for the name on the keyboard before connecting. The name is typed only once the client waits
     # for it and the server has said all it says unasked, so a greeting is always seen as one.
-    s.settle(START_PATIENCE)
+    s.wait(s.started, START_PATIENCE)
+    s.settle()
     if name_b not in _sent(s.relay):
         s.type(LEARN_NAME)
         s.settle()
@@ -324,7 +338,7 @@ def _leave(sub: Submission, s: _Session, name_b: bytes) -> str | None:
         def gone() -> bool:
             return any(e.kind == "close" for e in s.relay.events()[mark:]) or not s.client.alive()
         # A command that is not a leave brings the client back to its prompt: the next is tried.
-        s.settle(done=gone)
+        s.settle(LEAVE_PATIENCE, done=gone)
         if gone():
             s.wait(s.relay.settled)   # what it sent on its way out is recorded
             sent = _sent(s.relay, mark)
