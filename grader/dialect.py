@@ -261,6 +261,8 @@ class _Session:
 def _server_idle(server: "Server", relay: Relay) -> bool | None:
     """Whether the server can do nothing more before new input reaches it over the relay's
     connections; None where that cannot be seen (UDP, not Linux x86-64)."""
+    if not server.alive():
+        return True
     if server.kind != "tcp" or not quiescence._SUPPORTED:
         return None
     events = relay.events()
