@@ -200,6 +200,7 @@ class _Upstream:
 
 @dataclass
 class _Session:
+    """The student's client, the relay and the server of one learning, and the waits on them."""
     client: "sandbox.Program"
     relay: Relay
     server: "Server"
@@ -223,6 +224,7 @@ class _Session:
         return self.wait(lambda: done() or self.settled(), patience)
 
     def wait(self, done: Callable[[], bool], patience: float = STEP_PATIENCE) -> bool:
+        """Look at done() until it holds (True) or `patience` s or the learning's time are over."""
         until = min(self.deadline, time.monotonic() + patience)
         while not done():
             if time.monotonic() >= until:

@@ -12,6 +12,9 @@ data says which side ended: b"client" or b"server".
 
 UDP: one upstream socket per distinct client address, so the server sees as many clients as there
 are; UDP has no close, so only "open", "c2s" and "s2c" are recorded.
+
+settled() tells when the relay holds nothing (every thread of it blocked reading), so that whoever
+waits for an exchange to be over can wait for that rather than for a quiet moment.
 """
 from __future__ import annotations
 
