@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import socket
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
@@ -157,11 +158,12 @@ def from_source(sub: Submission) -> Dialect:
 # be seen (UDP, not Linux x86-64), a quiet relay stands in for an idle server, as it always did; a
 # client or server that never settles (it polls, sleeps or spins) is waited for the step's full time.
 
-START_PATIENCE = 3.0   # s: for the client to start (slow under load) and wait for typing
-STEP_PATIENCE = 1.0    # s: for what one typed line causes to settle (all of it if the server never idles)
-LEAVE_PATIENCE = 1.5   # s: for a leave command to end a connection or the client
-QUIET = 0.25           # s of relay silence that stand in for an idle server where that cannot be seen
-LOOK_EVERY = 0.01      # s between looks while something may still act
+START_PATIENCE = 3.0      # s: for the client to start (slow under load) and wait for typing
+GREETING_PATIENCE = 1.5   # s: then for the server to say what it says unasked (if it never idles)
+STEP_PATIENCE = 1.0       # s: for what one typed line causes to settle (all of it if the server never idles)
+LEAVE_PATIENCE = 1.5      # s: for a leave command to end a connection or the client
+QUIET = 0.25              # s of relay silence that stand in for an idle server where that cannot be seen
+LOOK_EVERY = 0.01         # s between looks while something may still act
 # A client whose code never reads its stdin cannot be seen waiting for typing: only the relay and
 # the server are waited for then.
 READS_STDIN = re.compile(r"\binput\s*\(|\bstdin\b|fileinput|os\.read\s*\(\s*0\b")
@@ -260,9 +262,9 @@ class _Session:
         return blocked[0] if blocked and ("fd", 0) in blocked[1] else False
 
 
-def _server_idle(server: "Server", relay: Relay) -> bool | None:
+def _server_idle(server: "Server", relay: Relay, also: tuple[_Upstream, ...] = ()) -> bool | None:
     """Whether the server can do nothing more before new input reaches it over the relay's
-    connections; None where that cannot be seen (UDP, not Linux x86-64)."""
+    connections (and `also`); None where that cannot be seen (UDP, not Linux x86-64)."""
     if not server.alive():
         return True
     if server.kind != "tcp" or not quiescence._SUPPORTED:
@@ -277,7 +279,26 @@ def _server_idle(server: "Server", relay: Relay) -> bool | None:
             continue
         sent = sum(len(e.data) for e in events if e.conn == conn and e.kind == "c2s")
         peers.append(_Upstream(server.port, local, sent))
-    return quiescence.stuck(server, peers)
+    return quiescence.stuck(server, peers + list(also))
+
+
+def _speaks_unasked(s: _Session) -> bool | None:
+    """Whether the server sends something on a connection on which it has received nothing: a
+    connection of ours that says nothing, until the server is idle; None if that cannot be seen."""
+    if s.server.kind != "tcp" or not s.server.alive():
+        return None
+    try:
+        with socket.create_connection(("127.0.0.1", s.server.port), timeout=1.0) as probe:
+            probe.setblocking(False)
+            me = _Upstream(s.server.port, probe.getsockname()[1], 0)
+            # Idle means all it sent us is acknowledged, so in our buffer: one look tells.
+            idle = s.wait(lambda: bool(_server_idle(s.server, s.relay, (me,))))
+            try:
+                return bool(probe.recv(1)) or (False if idle else None)
+            except BlockingIOError:
+                return False if idle else None
+    except OSError:
+        return None
 
 
 def _sent(relay: Relay, after: int = 0) -> bytes:
@@ -293,8 +314,9 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
     # for the name on the keyboard before connecting. The name is typed only once the client waits
     # for it and the server has said all it says unasked, so a greeting is always seen as one.
     s.wait(s.started, START_PATIENCE)
-    s.settle()
-    if name_b not in _sent(s.relay):
+    s.settle(GREETING_PATIENCE)
+    unasked = name_b in _sent(s.relay)   # from the command line, before anything was typed
+    if not unasked:
         s.type(LEARN_NAME)
         s.settle()
     events = s.relay.events()
@@ -330,7 +352,19 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
     if dialect.name_format is None and dialect.client_adds_name:
         dialect.notes.append(Msg("note.name_in_text"))
     dialect.leave = _leave(sub, s, name_b)
+    if unasked and not dialect.greets and _answered_blind(s.relay, name_b):
+        # The client spoke as soon as it connected, so who spoke first was a race: ask the server.
+        dialect.greets = _speaks_unasked(s) or False
     return dialect
+
+
+def _answered_blind(relay: Relay, name_b: bytes) -> bool:
+    """Whether what the server first sent the client, after the client's first bytes, may have been
+    sent before it read them: it does not hold the name those bytes carried."""
+    events = relay.events()
+    first = next((e.conn for e in events if e.kind == "open"), None)
+    said = next((e.data for e in events if e.kind == "s2c" and e.conn == first), None)
+    return said is not None and name_b not in said
 
 
 def _leave(sub: Submission, s: _Session, name_b: bytes) -> str | None:
