@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import select
 import socket
 import time
 from dataclasses import dataclass, field
@@ -154,7 +155,9 @@ def from_source(sub: Submission) -> Dialect:
 # Each step types a line, then waits until the exchange it causes is over: the client waits for the
 # next line (every thread of it blocked, one reading stdin), the relay holds no byte, and the server
 # can do nothing more without input (grader.quiescence, counting the relay's connections to it).
-# Conclusions then rest on what was said, never on how fast the machine said it. Where that cannot
+# Conclusions then rest on what was said, never on how fast the machine said it. Who speaks first
+# is what came before the first typed line; for a client that speaks unasked, the server is asked
+# (a silent connection of ours: does it say something before it is told anything?). Where that cannot
 # be seen (UDP, not Linux x86-64), a quiet relay stands in for an idle server, as it always did; a
 # client or server that never settles (it polls, sleeps or spins) is waited for the step's full time.
 
@@ -289,14 +292,13 @@ def _speaks_unasked(s: _Session) -> bool | None:
         return None
     try:
         with socket.create_connection(("127.0.0.1", s.server.port), timeout=1.0) as probe:
-            probe.setblocking(False)
             me = _Upstream(s.server.port, probe.getsockname()[1], 0)
-            # Idle means all it sent us is acknowledged, so in our buffer: one look tells.
-            idle = s.wait(lambda: bool(_server_idle(s.server, s.relay, (me,))))
-            try:
-                return bool(probe.recv(1)) or (False if idle else None)
-            except BlockingIOError:
-                return False if idle else None
+            # Idle means all it sent us is acknowledged, so in our buffer: one look then tells.
+            idle = s.wait(lambda: bool(select.select([probe], [], [], 0)[0]
+                                       or _server_idle(s.server, s.relay, (me,))))
+            if select.select([probe], [], [], 0)[0]:
+                return bool(probe.recv(1))
+            return False if idle else None
     except OSError:
         return None
 
