@@ -7,15 +7,31 @@ what leaving looks like. Without a client, the server's own code gives the best 
 """
 from __future__ import annotations
 
+import select
+import socket
+import time
 from dataclasses import dataclass, field
+from typing import Callable, Protocol
 
-from . import sandbox, source
+from . import sandbox
+from .kernel import syscalls
 from .messages import Msg
 from .relay import Relay
 from .submission import Submission
 
+
+class Server(Protocol):
+    """The server learning talks to (grader.harness.Server; the harness imports this module)."""
+    port: int
+    kind: str
+    program: "sandbox.Program"
+
+    def alive(self) -> bool: ...
+
+
 LEARN_NAME = "Zoltan"
 LEARN_TEXT = "hello QX7LEARN"
+
 
 
 @dataclass
@@ -88,23 +104,158 @@ def from_source(sub: Submission) -> Dialect:
 
 
 # -- what the client does ---------------------------------------------------------------------
+#
+# Each step types a line, then waits until the exchange it causes is over: the client waits for the
+# next line (every thread of it blocked, one reading stdin), the relay holds no byte, and the server
+# can do nothing more without input (grader.quiescence, counting the relay's connections to it).
+# Conclusions then rest on what was said, never on how fast the machine said it. Who speaks first
+# is what came before the first typed line; for a client that speaks unasked, the server is asked
+# (a silent connection of ours: does it say something before it is told anything?). Where that cannot
+# be seen (UDP, not Linux x86-64), a quiet relay stands in for an idle server, as it always did; a
+# client or server that never settles (it polls, sleeps or spins) is waited for the step's full time.
 
-def learn(sub: Submission, port: int, kind: str, timeout: float = 6.0, guess: Dialect | None = None) -> Dialect:
+START_PATIENCE = 3.0      # s: for the client to start (slow under load) and wait for typing
+GREETING_PATIENCE = 1.5   # s: then for the server to say what it says unasked (if it never idles)
+STEP_PATIENCE = 1.0       # s: for what one typed line causes to settle (all of it if the server never idles)
+LEAVE_PATIENCE = 1.5      # s: for a leave command to end a connection or the client
+QUIET = 0.25              # s of relay silence that stand in for an idle server where that cannot be seen
+LOOK_EVERY = 0.01         # s between looks while something may still act
+
+
+def learn(sub: Submission, server: "Server", timeout: float = 6.0, guess: Dialect | None = None,
+          stuck: Callable | None = None) -> Dialect:
     """Run the student's client against `server` through a recording relay and read its dialect.
+    `stuck(server, users)` is the policy that says when the server can do nothing more (without it,
+    every step waits its fixed time).
 
     Falls back to from_source() for whatever the client does not show (it crashes, is a GUI, ...).
     """
     guess = guess or from_source(sub)
-    guess.transport = kind
-    relay = Relay(("127.0.0.1", port), kind)
+    guess.transport = server.kind
+    deadline = time.monotonic() + timeout
+    relay = Relay(("127.0.0.1", server.port), server.kind)
     args = [a.format(name=LEARN_NAME) for a in sub.client.args]
     client = sandbox.start(sub.root, sub.client.script, args, redirect=relay.address, stdin=True,
                            limits=sandbox.Limits(wall_seconds=timeout + 2))
     try:
-        return _observe(sub, guess, relay, client, timeout)
+        reads = sub.client_facts.reads_stdin  # one that never reads stdin cannot be seen waiting for typing
+        return _observe(sub, guess, _Session(client, relay, server, deadline, reads, stuck))
     finally:
         client.stop()
         relay.close()
+
+
+@dataclass
+class _Upstream:
+    """One of the relay's connections to the server, as grader.quiescence sees a scripted user."""
+    port: int
+    local_port: int
+    sent: int
+    kind: str = "tcp"
+    connected: bool = True
+    reads: bool = True
+
+
+@dataclass
+class _Session:
+    """The student's client, the relay and the server of one learning, and the waits on them."""
+    client: "sandbox.Program"
+    relay: Relay
+    server: "Server"
+    deadline: float
+    reads_stdin: bool = True
+    stuck: "Callable | None" = None   # the "server can do nothing more" policy (grader.quiescence.stuck)
+
+    def type(self, line: str) -> int:
+        """Type a line; returns the relay's event count before it, to read what it caused."""
+        mark = len(self.relay.events())
+        self.client.write_stdin(line + "\n")
+        return mark
+
+    def started(self) -> bool:
+        """The client waits for typing, or (one that never reads stdin) has connected, or has exited."""
+        if not self.reads_stdin:
+            return any(e.kind == "open" for e in self.relay.events()) or not self.client.alive()
+        return self._client_waits() is not False
+
+    def settle(self, patience: float = STEP_PATIENCE, done: Callable[[], bool] = lambda: False) -> bool:
+        """Wait until settled() or done(), at most `patience` s; True if either was seen."""
+        return self.wait(lambda: done() or self.settled(), patience)
+
+    def wait(self, done: Callable[[], bool], patience: float = STEP_PATIENCE) -> bool:
+        """Look at done() until it holds (True) or `patience` s or the learning's time are over."""
+        until = min(self.deadline, time.monotonic() + patience)
+        while not done():
+            if time.monotonic() >= until:
+                return False
+            time.sleep(LOOK_EVERY)
+        return True
+
+    def settled(self) -> bool:
+        """The client waits for typing (or has exited), the relay holds nothing, the server is idle.
+
+        Looked at in the order bytes flow, client to server and back to the client, with no relay
+        event in between and no CPU used by the client between its two looks: then nothing can have
+        been on its way anywhere, and nothing moves until the next line is typed."""
+        before = len(self.relay.events())
+        first = self._client_waits()
+        if first is False or not self.relay.settled():
+            return False
+        idle = _server_idle(self, self.relay)
+        if idle is None:
+            idle = self.relay.wait_quiet(QUIET, 0)
+        if not idle or self._client_waits() != first or not self.relay.settled():
+            return False
+        return len(self.relay.events()) == before
+
+    def _client_waits(self) -> int | bool | None:
+        """The client's CPU time if it waits for a typed line; None if it has exited or does not
+        read its stdin at all; else False."""
+        if not self.client.alive() or not self.reads_stdin:
+            return None
+        if self.client.stdin_pending():
+            return False
+        blocked = syscalls.blocked(self.client.pid)
+        return blocked[0] if blocked and ("fd", 0) in blocked[1] else False
+
+
+def _server_idle(s: _Session, relay: Relay, also: tuple[_Upstream, ...] = ()) -> bool | None:
+    """Whether the server can do nothing more before new input reaches it over the relay's
+    connections (and `also`); None where that cannot be seen (UDP, not Linux x86-64)."""
+    server = s.server
+    if not server.alive():
+        return True
+    if server.kind != "tcp" or not syscalls.SUPPORTED or s.stuck is None:
+        return None
+    events = relay.events()
+    peers = []
+    for conn in sorted({e.conn for e in events if e.kind == "open"}):
+        local = relay.upstream_port(conn)
+        if local is None:
+            if not any(e.conn == conn and e.kind == "close" for e in events):
+                return False   # still connecting
+            continue
+        sent = sum(len(e.data) for e in events if e.conn == conn and e.kind == "c2s")
+        peers.append(_Upstream(server.port, local, sent))
+    return s.stuck(server, peers + list(also))
+
+
+def _speaks_unasked(s: _Session) -> bool | None:
+    """Whether the server sends something on a connection on which it has received nothing: a
+    connection of ours that says nothing, until the server is idle; None if that cannot be seen."""
+    if s.server.kind != "tcp" or not s.server.alive():
+        return None
+    try:
+        with socket.create_connection(("127.0.0.1", s.server.port), timeout=1.0) as probe:
+            me = _Upstream(s.server.port, probe.getsockname()[1], 0)
+            # Idle means all it sent us is acknowledged, so in our buffer: one look then tells.
+            idle = s.wait(lambda: bool(select.select([probe], [], [], 0)[0]
+                                       or _server_idle(s, s.relay, (me,))))
+            if select.select([probe], [], [], 0)[0]:
+                return bool(probe.recv(1))
+            return False if idle else None
+    except OSError:
+        return None
 
 
 def _sent(relay: Relay, after: int = 0) -> bytes:
@@ -114,17 +265,18 @@ def _sent(relay: Relay, after: int = 0) -> bytes:
     return b"".join(e.data for e in events[after:] if e.kind == "c2s" and e.conn == first)
 
 
-def _observe(sub: Submission, guess: Dialect, relay: Relay, client: "sandbox.Program", timeout: float) -> Dialect:
+def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
     name_b, text_b = LEARN_NAME.encode(), LEARN_TEXT.encode()
     # Either the client connects first (and maybe sends a name given on the command line), or it asks
-    # for the name on the keyboard (a prompt on its output) before connecting.
-    client.wait_events(lambda ev: any(e[0] == "redirect" for e in ev) or bool(client.output()), 1.5)
-    relay.wait_quiet(0.25, 1.5)
-    if name_b not in _sent(relay):
-        client.write_stdin(LEARN_NAME + "\n")
-        relay.wait_for(lambda ev: name_b in _sent(relay), 1.5)
-        relay.wait_quiet(0.25, 1.5)
-    events = relay.events()
+    # for the name on the keyboard before connecting. The name is typed only once the client waits
+    # for it and the server has said all it says unasked, so a greeting is always seen as one.
+    s.wait(s.started, START_PATIENCE)
+    s.settle(GREETING_PATIENCE)
+    unasked = name_b in _sent(s.relay)   # from the command line, before anything was typed
+    if not unasked:
+        s.type(LEARN_NAME)
+        s.settle()
+    events = s.relay.events()
     if not any(e.kind == "open" for e in events):
         guess.notes.append(Msg("note.client_silent"))
         return guess
@@ -133,12 +285,12 @@ def _observe(sub: Submission, guess: Dialect, relay: Relay, client: "sandbox.Pro
                       private_found=guess.private_found, learned_from=Msg("dialect.from_client"))
     first_c2s = next((i for i, e in enumerate(events) if e.kind == "c2s"), len(events))
     dialect.greets = any(e.kind == "s2c" for e in events[:first_c2s])
-    hello = _sent(relay)
-    greeting = b"".join(e.data for e in events[:first_c2s] if e.kind == "s2c").decode("utf-8", "replace")
-    if name_b in hello and not (sub.client_facts.mentions_names or source.NAME_WORDS.search(greeting)):
-        # The client never asked for a name: what we typed went out as an ordinary message.
+    hello = _sent(s.relay)
+    if name_b in hello and not (dialect.greets or sub.client_facts.mentions_names):
+        # Nobody asked for a name: what we typed went out as an ordinary message.
         dialect.name_format = None
     elif name_b in hello:
+        # The first bytes after the server's prompt, or those of a client that asks for a name.
         dialect.name_format = _template(hello, {name_b: "{name}"})
     elif hello:
         dialect.name_format = guess.name_format
@@ -146,11 +298,9 @@ def _observe(sub: Submission, guess: Dialect, relay: Relay, client: "sandbox.Pro
     else:
         dialect.name_format = None
 
-    mark = len(relay.events())
-    client.write_stdin(LEARN_TEXT + "\n")
-    relay.wait_for(lambda ev: text_b in _sent(relay, mark), 1.5)
-    relay.wait_quiet(0.2, 1.5)
-    said = _sent(relay, mark)
+    mark = s.type(LEARN_TEXT)
+    s.settle()
+    said = _sent(s.relay, mark)
     if text_b in said:
         dialect.message_format = _template(said, {text_b: "{text}", name_b: "{name}"})
     else:
@@ -158,15 +308,37 @@ def _observe(sub: Submission, guess: Dialect, relay: Relay, client: "sandbox.Pro
         dialect.notes.append(Msg("note.no_message"))
     if dialect.name_format is None and dialect.client_adds_name:
         dialect.notes.append(Msg("note.name_in_text"))
-
-    for command in sub.client_facts.leave_words + sub.server_facts.leave_words:
-        mark = len(relay.events())
-        client.write_stdin(command + "\n")
-        if relay.wait_for(lambda ev: any(e.kind == "close" for e in ev[mark:]) or not client.alive(), 1.5):
-            sent = _sent(relay, mark)
-            dialect.leave = _template(sent, {name_b: "{name}"}) if sent else None
-            break
+    dialect.leave = _leave(sub, s, name_b)
+    if unasked and not dialect.greets and _answered_blind(s.relay, name_b):
+        # The client spoke as soon as it connected, so who spoke first was a race: ask the server.
+        dialect.greets = _speaks_unasked(s) or False
     return dialect
+
+
+def _answered_blind(relay: Relay, name_b: bytes) -> bool:
+    """Whether what the server first sent the client, after the client's first bytes, may have been
+    sent before it read them: it does not hold the name those bytes carried."""
+    events = relay.events()
+    first = next((e.conn for e in events if e.kind == "open"), None)
+    said = next((e.data for e in events if e.kind == "s2c" and e.conn == first), None)
+    return said is not None and name_b not in said
+
+
+def _leave(sub: Submission, s: _Session, name_b: bytes) -> str | None:
+    """What the client sends for the first leave command of its code after which a connection ends
+    or the client exits; None if none does (it leaves by closing)."""
+    for command in sub.client_facts.leave_words + sub.server_facts.leave_words:
+        mark = s.type(command)
+
+        def gone() -> bool:
+            return any(e.kind == "close" for e in s.relay.events()[mark:]) or not s.client.alive()
+        # A command that is not a leave brings the client back to its prompt: the next is tried.
+        s.settle(LEAVE_PATIENCE, done=gone)
+        if gone():
+            s.wait(s.relay.settled)   # what it sent on its way out is recorded
+            sent = _sent(s.relay, mark)
+            return _template(sent, {name_b: "{name}"}) if sent else None
+    return None
 
 
 def _template(data: bytes, holes: dict[bytes, str]) -> str:

@@ -133,7 +133,7 @@ def learn_dialect(h: Harness, guess: dialects.Dialect) -> dialects.Dialect:
         server = _chat_port(h, server, guess)
         if sub.client is None or problem:
             return guess
-        return dialects.learn(sub, server.port, server.kind, timeout=h.left(6.0), guess=guess)
+        return dialects.learn(sub, server, timeout=h.left(6.0), guess=guess, stuck=quiescence.stuck)
     finally:
         server.program.stop()
 

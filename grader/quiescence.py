@@ -56,28 +56,6 @@ class User(Protocol):
     def received_all(self) -> bool: ...
 
 
-def _blocked(pid: int) -> tuple[int, list[Wait]] | None:
-    """(CPU nanoseconds, what each thread waits for) if every thread is blocked waiting for input
-    or for another thread, and there are no child processes; None otherwise."""
-    tids = procfs.threads(pid)
-    if not tids:
-        return None
-    cpu, waits = 0, []
-    for tid in tids:
-        children, schedstat = procfs.thread_file(pid, tid, "children"), procfs.thread_file(pid, tid, "schedstat")
-        if children is None or children.strip() or schedstat is None:
-            return None
-        try:
-            cpu += int(schedstat.split()[0])
-        except (ValueError, IndexError):
-            return None
-        wait = syscalls.thread_wait(pid, tid)
-        if wait is None:
-            return None
-        waits.append(wait)
-    return cpu, waits
-
-
 def _nothing_to_act_on(server: Server, users: Iterable[User], waits: list[Wait]) -> bool:
     """No input the server waits for is there or on its way: every user connection with something
     pending (bytes on their way or unread, or not accepted yet) is one that no thread waits on.
@@ -121,7 +99,7 @@ def stuck(server: Server, users: Iterable[User], waiting: User | None = None) ->
     if not syscalls.SUPPORTED or server.kind != "tcp":
         return False
     users = list(users)
-    first = _blocked(server.program.pid)
+    first = syscalls.blocked(server.program.pid)
     if first is None or not _nothing_to_act_on(server, users, first[1]):
         return False
     if waiting is not None and not waiting.received_all():
@@ -129,5 +107,5 @@ def stuck(server: Server, users: Iterable[User], waiting: User | None = None) ->
     time.sleep(SECOND_LOOK_AFTER)
     # No CPU used between the two looks: no thread woke up in between (a woken one is runnable at
     # once, and the first look would have seen input already there).
-    second = _blocked(server.program.pid)
+    second = syscalls.blocked(server.program.pid)
     return second is not None and second[0] == first[0]

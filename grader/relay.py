@@ -21,16 +21,19 @@ b"resume"); once the server side is cut, what the client still sends is recorded
 forwarded, and the client side stays open until the client or the server ends it. connections()
 tells, per connection, how each direction ended: "open", "fin" or "reset". A `route` callable, if
 given, picks the upstream address of each new connection (a client that connects to several of the
-server's ports).
+server's ports). settled() tells when the relay holds nothing (every thread of it blocked reading),
+so that whoever waits for an exchange to be over can wait for that rather than for a quiet moment.
 """
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
 
+from .kernel import syscalls
 from .kernel.tcp import reset
 
 _CHUNK = 1 << 16
@@ -436,6 +439,33 @@ class Relay:
         with self._cond:
             self._stalled = False
         return self._control(b"resume", None, lambda pair: pair.flowing.set() or True)
+
+    def settled(self) -> bool:
+        """Whether all that reached the relay is recorded and passed on: every thread of it still
+        running is blocked reading (or accepting), so no byte waits in its sockets or its hands.
+        False where the threads cannot be seen (not Linux x86-64)."""
+        if not syscalls.SUPPORTED:
+            return False
+        with self._cond:
+            threads = list(self._threads) + [t for pair in self._pairs for t in pair.threads]
+        pid = os.getpid()
+        for thread in threads:
+            if thread.is_alive():
+                wait = syscalls.thread_wait(pid, str(thread.native_id))
+                if wait is None or wait[0] not in ("fd", "accept"):
+                    return False
+        return True
+
+    def upstream_port(self, conn: int) -> int | None:
+        """The local port of TCP connection `conn`'s upstream socket (the server's peer port);
+        None while it connects, if it failed, or for UDP."""
+        with self._cond:
+            pair = self._pairs[conn] if 0 <= conn < len(self._pairs) else None
+        upstream = pair.upstream if pair else None
+        try:
+            return upstream.getsockname()[1] if upstream else None
+        except OSError:   # closed meanwhile
+            return None
 
     # -- ending -----------------------------------------------------------------------------------
 

@@ -55,6 +55,8 @@ PRIVATE_WORD = re.compile(r"^[/!\\]?(to|msg|w|pm|dm|private|priv|whisper|tell|di
 PROTOCOL_WORD = re.compile(r"[A-Z][A-Z_]+[: |]?")
 # A program that asks for a user's name says so somewhere (`name = input(...)`, a prompt, a NICK keyword).
 NAME_WORDS = re.compile(r"\b(name|nick|nickname|username|login|имя|ник|никнейм|логин|зовут)\b", re.I)
+# A client whose code never reads its stdin cannot be seen waiting for typing (dialect learning).
+READS_STDIN = re.compile(r"\binput\s*\(|\bstdin\b|fileinput|os\.read\s*\(\s*0\b")
 LINE_FRAMING = re.compile(r"readline\s*\(|makefile\s*\(|split\s*\(\s*['\"]\\n['\"]|['\"]\\n['\"]\s+in\b|splitlines\s*\(")
 NAME_ARG = re.compile(r"argv\s*\[\s*2\s*\]|add_argument\(\s*['\"](name|nick|username)['\"]", re.I)
 COMPARED_TEXT = re.compile(r"==\s*['\"]([^'\"\s]{1,12})['\"]")
@@ -99,6 +101,7 @@ class Facts:
     mentions_names: bool                # NAME_WORDS somewhere (the dialect rule: it asks for a name)
     name_prompts: tuple[str, ...]       # strings that ask for a name ("Введите имя: ", "alias?")
     calls_input: bool                   # the text "input(" (the rule for a console program)
+    reads_stdin: bool                   # input(), stdin, fileinput, os.read(0): it can wait for typing
     keyboard: frozenset[str]            # "input", "sys.stdin"
     input_prompts: tuple[str, ...]      # the prompts input() is called with
     role_prompts: tuple[str, ...]       # prompts that ask "server or client?"
@@ -171,6 +174,7 @@ def _read(text: str, tree: ast.Module | None) -> Facts:
         line_framing=bool(LINE_FRAMING.search(text)),
         mentions_names=bool(NAME_WORDS.search(text)),
         calls_input="input(" in text,
+        reads_stdin=bool(READS_STDIN.search(text)),
         takes_name_arg=bool(NAME_ARG.search(text)),
         compared=compared,
         leave_words=tuple(dict.fromkeys(w for w in (s.strip() for s in compared) if LEAVE_WORD.match(w))),

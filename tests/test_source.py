@@ -202,7 +202,7 @@ ROWS = [
         import sys
         for line in sys.stdin:
             sock.send(line.encode())
-        """, dict(keyboard=frozenset({"sys.stdin"}), calls_input=False, line_framing=False)),
+        """, dict(keyboard=frozenset({"sys.stdin"}), calls_input=False, reads_stdin=True, line_framing=False)),
     ("ports assigned to PORT-like names", """
         HOST, PORT = "127.0.0.1", 12345
         SERVER_PORT: int = 8080

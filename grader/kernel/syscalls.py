@@ -9,7 +9,7 @@ from __future__ import annotations
 import platform
 from typing import NamedTuple
 
-from .procfs import stat, thread_file
+from .procfs import stat, thread_file, threads
 
 SUPPORTED = platform.machine() in ("x86_64", "AMD64")
 
@@ -67,3 +67,25 @@ def thread_wait(pid: int, tid: int | str) -> Wait | None:
         return None
     syscall = thread_file(pid, tid, "syscall")
     return None if syscall is None else decode(syscall.decode("ascii", "replace"))
+
+
+def blocked(pid: int) -> tuple[int, list[Wait]] | None:
+    """(CPU nanoseconds, what each thread waits for) if every thread is blocked waiting for input
+    or for another thread, and there are no child processes; None otherwise."""
+    tids = threads(pid)
+    if not tids:
+        return None
+    cpu, waits = 0, []
+    for tid in tids:
+        children, schedstat = thread_file(pid, tid, "children"), thread_file(pid, tid, "schedstat")
+        if children is None or children.strip() or schedstat is None:
+            return None
+        try:
+            cpu += int(schedstat.split()[0])
+        except (ValueError, IndexError):
+            return None
+        wait = thread_wait(pid, tid)
+        if wait is None:
+            return None
+        waits.append(wait)
+    return cpu, waits
