@@ -157,10 +157,13 @@ class ChatServer:
 class Peer:
     """A chat client speaking the protocol over a raw socket, as `nc` would."""
 
-    def __init__(self, port, name=None, rcvbuf=None):
+    def __init__(self, port, name=None, rcvbuf=None, source=None):
+        """`source`: connect from this loopback address (127.0.0.2, ...) instead of 127.0.0.1."""
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:  # must be set before connecting to limit the TCP window
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if source:
+            self.sock.bind((source, 0))
         self.sock.connect((HOST, port))
         self.buffer = b""
         self.name = name

@@ -250,10 +250,11 @@ def test_300_connections_that_never_send_a_name_do_not_keep_anyone_out(chat):
         soft = next(line.split()[3] for line in limits if line.startswith("Max open files"))
     if soft != "unlimited" and int(soft) < SILENT + 50:  # we raised it as far as we may
         pytest.skip(f"the hard limit allows only {soft} open files, too few for this attack")
+    """From 15 addresses, 20 each: as many as the server lets one address hold without a name."""
     silent = []
     try:
-        for _ in range(SILENT):  # all at once: none of them says anything
-            silent.append(Peer(chat.port))
+        for i in range(SILENT):  # all at once: none of them says anything
+            silent.append(Peer(chat.port, source=f"127.0.0.{2 + i // 20}"))
         chat.wait_for_status(  # the server has taken every one of them in
             lambda server: server.status("Threads") == server.idle_threads + SILENT)
         started = time.monotonic()
