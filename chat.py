@@ -2,21 +2,18 @@
 """A multi-user chat over TCP: server and client in one file, standard library only.
 
 Run `python chat.py server`, then `python chat.py client Alice` (see --help); `nc` works too, as
-the protocol is UTF-8 lines (README.md).
-
-The server's threads, and what each one owns:
-- the main thread accepts connections (serve) and starts a reader thread for each one;
-- a reader thread (handle_client) is the only one that reads its connection: one line at a time,
-  the name first, then messages and commands; it puts the lines they make in outboxes;
-- a writer thread (send_outbox), started when the name is accepted, is the only one that sends
-  to its user: it takes everything waiting in the user's outbox and sends it in one sendall.
-  A client that stops reading therefore holds up only its own writer, never another user.
-One lock, `lock`, guards `users`, `nameless` and every user's `queued` count (bytes in the outbox
-and in the send under way). A user more than MAX_BACKLOG bytes behind is waited for, FLOOD_WAIT
-at most, then dropped; so is one whose send makes no progress for SEND_TIMEOUT seconds.
+the protocol is UTF-8 lines (README.md). The server's threads, and what each one owns:
+- the main thread accepts connections (serve) and starts a reader thread for each;
+- a reader thread (handle_client) alone reads its connection, one line at a time: the name,
+  then messages and commands, whose answers it puts in outboxes;
+- a writer thread (send_outbox), started with the name, alone sends to its user: all that waits
+  in the outbox, in one sendall. A client that stops reading holds up its own writer, nobody
+  else; MAX_BACKLOG bytes behind, or when a send makes no progress for SEND_TIMEOUT, it goes.
+One lock, `lock`, guards `users`, `nameless` and each user's `queued` byte count.
 """
 
 import argparse
+import contextlib
 import os
 import queue
 import signal
@@ -32,15 +29,13 @@ MAX_NAME = 32             # characters in a name
 MAX_LINE = 4096           # bytes in a line (without the newline); longer lines are refused
 RECV_SIZE = 65536         # big reads: under load one recv() brings many lines at once
 HANDSHAKE_TIMEOUT = 60.0  # seconds a new connection has to choose a valid name
-SEND_TIMEOUT = 5.0        # seconds a send to a user may make no progress before they are dropped
-MAX_BACKLOG = 1 << 20     # bytes a user may be behind before senders wait for them
-FLOOD_WAIT = 0.2          # seconds a sender waits for a user that far behind; then: dropped
-NAMELESS_PER_ADDRESS = 20 # connections without a name yet, from one address
-NAMELESS_SHARE = 4        # ... and from all addresses, 1/4 of the connections the server can hold
-SPARE_FILES = 16          # file descriptors kept for the server itself (console, listener, ...)
-TOO_MANY = "* error: too many connections are waiting for a name, bye\n"
+SEND_TIMEOUT = 5.0        # seconds a send may make no progress before the user is dropped
+MAX_BACKLOG = 1 << 20     # bytes a user may be behind before senders wait for them...
+FLOOD_WAIT = 0.2          # ... this many seconds at most; then the user is dropped
+NAMELESS_PER_ADDRESS = 20 # connections from one address without a name, once the server is busy
+NAMELESS_SHARE = 4        # at most 1/4 of the connections the server can hold are nameless
+SPARE_FILES = 16          # file descriptors kept for the server itself (console, listener...)
 TOO_LONG = f"* error: line too long (over {MAX_LINE} bytes), ignored\n"
-
 # Control characters (C0, DEL and C1) are removed from every message, so nobody can put
 # terminal escape sequences on other people's screens. A tab becomes a space.
 STRIP_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)])
@@ -50,58 +45,52 @@ INVISIBLE = {*"\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u316
              *map(chr, range(0xFE00, 0xFE10)), *map(chr, range(0xE0100, 0xE01F0))}
 
 users = {}     # name_key(name) -> User, in the order they joined
-nameless = {}  # host -> its connections that have no name yet, oldest first
+nameless = {}  # address -> its connections without a name yet, oldest first
 lock = threading.Lock()
-caught_up = threading.Condition(lock)  # a writer has sent something: senders may stop waiting
+caught_up = threading.Condition(lock)  # a writer has sent: a waiting sender may go on
 stopping = threading.Event()           # set when the server shuts down
-limits = {"nameless": 64}              # set from the file limit at start (run_server)
+max_nameless = 64                      # set from the file limit (run_server)
 
 
 class User:
-    """One connection: a name once it has chosen one, and an outbox its writer sends from."""
-
     def __init__(self, sock, address):
-        self.sock, self.host = sock, address[0]
-        self.address = f"{address[0]}:{address[1]}"
+        self.sock, self.host, self.address = sock, address[0], "%s:%d" % address[:2]
         self.name = self.key = self.writer = None  # set when the name is accepted
         self.outbox = queue.SimpleQueue()  # bytes to send, in order; None: hang up after them
-        self.queued = 0                    # bytes in the outbox and in the send under way
-        self.gone = False                  # dropped, or leaving: nothing more goes out
+        self.queued = 0      # bytes in the outbox and in the send under way
+        self.gone = False    # dropped or leaving: nothing more goes out
         self.deadline = time.monotonic() + HANDSHAKE_TIMEOUT  # to choose a name
 
 
 def run_server(host, port):
+    global max_nameless
     files = raise_file_limit()
     try:
         listener = socket.create_server((host, port), backlog=512)
     except (OSError, OverflowError) as error:  # OverflowError: a port over 65535
-        reason = "port must be 0-65535" if isinstance(error, OverflowError) else \
-            str(error.strerror or error).split(" (while")[0]  # we print the address ourselves
-        print(f"cannot listen on {host}:{port}: {reason}", file=sys.stderr)
+        print(f"cannot listen on {host}:{port}: {reason(error)}", file=sys.stderr)
         return 1
     if sys.platform == "win32":
         listener.settimeout(1.0)  # on Windows, Ctrl-C cannot interrupt a blocking accept()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops cleanly too
     log("listening on %s:%d" % listener.getsockname()[:2])
-    limits["nameless"] = max((files - SPARE_FILES) // NAMELESS_SHARE, NAMELESS_PER_ADDRESS)
+    max_nameless = (files - SPARE_FILES) // NAMELESS_SHARE
     log(f"can hold {files - SPARE_FILES} connections (file limit {files}), "
-        f"{limits['nameless']} of them without a name")
+        f"{max_nameless} of them without a name")
     try:
         serve(listener)
     except KeyboardInterrupt:
         pass
     stopping.set()
-    listener.close()
     log("shutting down")
     with lock:
         everyone = list(users.values())
         broadcast("* server is shutting down\n")
         for user in everyone:
-            user.outbox.put(None)
-    deadline = time.monotonic() + 2 * FLOOD_WAIT + 1  # what is queued goes out, or is lost
-    for user in everyone:
-        if user.writer is not None:  # None: joined a moment ago, the writer is starting
-            user.writer.join(max(deadline - time.monotonic(), 0))
+            user.outbox.put(None)  # the writer sends what is queued, then hangs up
+    deadline = time.monotonic() + 1
+    for user in filter(lambda user: user.writer, everyone):  # (writers not started: no wait)
+        user.writer.join(max(deadline - time.monotonic(), 0))
     return 0
 
 
@@ -111,29 +100,29 @@ def serve(listener):
             sock, address = listener.accept()
         except TimeoutError:
             continue
-        except OSError as error:
+        except OSError as error:  # e.g. out of file descriptors: wait rather than spin
             log(f"accept failed: {error.strerror or error}")
-            time.sleep(0.1)  # e.g. out of file descriptors: wait rather than spin
+            time.sleep(0.1)
             continue
         user = User(sock, address)
         victim = admit(user)
-        if victim is not None:
-            log(f"{victim.address} closed: too many connections are waiting for a name")
-            tell(victim, TOO_MANY)
-            shut(victim.sock)  # its reader thread wakes up and ends
-        if victim is user:
-            sock.close()
-            continue
+        if victim:  # a nameless connection too many: told so, and closed
+            tell(victim, "* error: too many connections are waiting for a name, bye\n")
+            with lock:
+                drop(victim, "too many connections are waiting for a name")
         try:
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle: lines go now
-            threading.Thread(target=handle_client, args=(user,), daemon=True).start()
+            if victim is not user:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # lines go at once
+                threading.Thread(target=handle_client, args=(user,), daemon=True).start()
         except (OSError, RuntimeError) as error:  # RuntimeError: can't start new thread
             log(f"cannot serve {user.address}: {error}")
+            victim = user
+        if victim is user:
             leave(user)
 
 
 def handle_client(user):
-    """A connection's reader thread: a name first, then one line at a time until the user leaves."""
+    # A connection's reader thread: the name first, then one line at a time until the end.
     try:
         lines = read_lines(user)
         if handshake(user, lines):
@@ -150,8 +139,8 @@ def handle_client(user):
 
 
 def handshake(user, lines):
-    """Read lines until one is a valid name that is free, and join under it; False if the
-    connection ends first."""
+    """Read lines until one is a valid, free name and join under it; False if the connection
+    ends first."""
     for line in lines:
         name = line.strip()
         if not name:
@@ -164,11 +153,11 @@ def handshake(user, lines):
 
 
 def handle_line(user, line):
-    """Act on one line from a user in the chat; return False when the user quits."""
+    """Act on one line from a user in the chat; False when the user quits."""
     text = line.translate(STRIP_CONTROLS).strip()
     command = text.split(maxsplit=1)[0].lower() if text else ""
     if not text:
-        pass  # empty once the control characters are gone: ignored
+        pass  # nothing left once the control characters are gone: ignored
     elif text[0] not in "@/":
         with lock:
             broadcast(f"{user.name}: {text}\n", skip=user)
@@ -183,11 +172,11 @@ def handle_line(user, line):
         target_name, _, message = text[1:].partition(" ")
         with lock:
             target = users.get(name_key(target_name))
-            if target is not None and message.strip():
+            if target and message.strip():
                 enqueue(target, f"{user.name} (private): {message.strip()}\n".encode())
         if not message.strip():
             tell(user, "* error: a private message is @NAME text\n")
-        elif target is None:
+        elif not target:
             tell(user, f"* error: no user named {target_name}\n")
     else:
         tell(user, f"* error: unknown command {command}; commands: @NAME text, /users, /quit\n")
@@ -195,28 +184,28 @@ def handle_line(user, line):
 
 
 def join(user, name):
-    """Make the user visible under this name, welcome first; or return why not."""
+    """Make the user visible under this name, the welcome first in their outbox; or say why not."""
     key = name_key(name)
     with lock:
         if key in users:
             return f"the name {name} is taken"
         online = ", ".join([other.name for other in users.values()] + [name])
         user.name, user.key = name, key
-        enqueue(user, f"* welcome, {name}! online: {online}\n".encode())  # before all else
+        enqueue(user, f"* welcome, {name}! online: {online}\n".encode())
         forget_nameless(user)
         users[key] = user
-        broadcast(f"* {name} joined the chat\n", skip=user)  # the users the welcome lists
+        broadcast(f"* {name} joined the chat\n", skip=user)  # to the users the welcome lists
     user.sock.settimeout(None)  # a user in the chat may stay silent as long as they like
     set_send_timeout(user.sock, SEND_TIMEOUT)
     log(f"{name} joined from {user.address}")
     writer = threading.Thread(target=send_outbox, args=(user,), daemon=True)
     writer.start()
-    user.writer = writer  # only once started: leave() waits for it
+    user.writer = writer  # once started: leave() waits for it
     return None
 
 
 def leave(user):
-    """Take the user out (everyone else hears of it once), let the writer finish, close."""
+    # Out of the chat (everyone else hears of it once); the writer sends what is left; closed.
     with lock:
         forget_nameless(user)
         if users.get(user.key) is user:
@@ -226,74 +215,69 @@ def leave(user):
                 broadcast(f"* {user.name} left the chat\n")
         user.gone = True
         user.outbox.put(None)
-    if user.writer is not None:
+    if user.writer:
         user.writer.join()
     user.sock.close()
 
 
 def send_outbox(user):
-    """A user's writer thread: sends all that waits in the outbox in one sendall, until a None
-    (hang up) or a failed send (then the user is dropped)."""
+    # A user's writer thread: everything in the outbox in one sendall, until None or a failure.
     while True:
-        batch = [user.outbox.get()]  # waits until there is something
+        batch = [user.outbox.get()]  # waits for the first
         while batch[-1] is not None and not user.outbox.empty():
             batch.append(user.outbox.get())
         data = b"".join(batch[:-1] if batch[-1] is None else batch)
         try:
             user.sock.sendall(data)
-        except OSError as error:
-            stuck = isinstance(error, (BlockingIOError, TimeoutError))  # the send timeout
+        except OSError as error:  # BlockingIOError, TimeoutError: SEND_TIMEOUT without progress
             with lock:
-                drop(user, f"not reading ({user.queued} bytes waiting)" if stuck
-                     else error.strerror or error)
+                drop(user, f"not reading ({user.queued} bytes waiting)" if isinstance(
+                    error, (BlockingIOError, TimeoutError)) else error.strerror or error)
             return
         with lock:
             user.queued -= len(data)
             caught_up.notify_all()
         if batch[-1] is None:
-            shut(user.sock)  # the client sees the end; the reader thread wakes up if need be
-            return
+            return shut(user.sock)  # the client sees the end, the reader thread wakes up
 
 
 def broadcast(text, skip=None):
-    """Queue a line for every user but `skip`. The caller holds `lock`."""
+    # Queue a line for every user but `skip`. The caller holds `lock`.
     data = text.encode()
-    for user in list(users.values()):  # a copy: enqueue() may let go of the lock for a moment
+    for user in list(users.values()):  # a copy: enqueue() may let go of the lock a moment
         if user is not skip:
             enqueue(user, data)
 
 
 def enqueue(user, data):
-    """Put bytes in a user's outbox. The caller holds `lock`; for a user more than MAX_BACKLOG
-    behind it waits FLOOD_WAIT at most (a flood slows down to the pace of its readers), then
-    the user is dropped."""
-    if user.queued > MAX_BACKLOG and not user.gone:
-        if not caught_up.wait_for(lambda: user.queued <= MAX_BACKLOG or user.gone, FLOOD_WAIT):
-            drop(user, f"not reading ({user.queued} bytes waiting)")
+    """Put bytes in a user's outbox; the caller holds `lock`. For a user MAX_BACKLOG behind,
+    wait FLOOD_WAIT at most (a flood slows down to its readers' pace), then drop them."""
+    if user.queued > MAX_BACKLOG and not caught_up.wait_for(
+            lambda: user.queued <= MAX_BACKLOG or user.gone, FLOOD_WAIT):
+        drop(user, f"not reading ({user.queued} bytes waiting)")
     if not user.gone:
         user.queued += len(data)
         user.outbox.put(data)
 
 
 def tell(user, text):
-    """Send a line to this user alone: through the outbox once named; before that at once, and
-    a nameless connection that does not read what it is told is dropped."""
-    if user.key is not None:
+    """A line for this user alone: into the outbox once named; before that, sent at once (a
+    nameless connection has no writer), and a connection that does not read it is dropped."""
+    if user.key:
         with lock:
-            enqueue(user, text.encode())
-        return
+            return enqueue(user, text.encode())
     try:
         user.sock.setblocking(False)  # read_lines() sets the timeout again before each recv()
         user.sock.sendall(text.encode())
     except OSError as error:
         with lock:
-            drop(user, "not reading" if isinstance(error, BlockingIOError) else error.strerror)
+            drop(user, "not reading" if isinstance(error, BlockingIOError)
+                 else error.strerror or error)
 
 
 def drop(user, reason):
-    """Stop sending to a user and wake their reader thread, which then makes them leave. The
-    caller holds `lock`."""
-    if not user.gone:
+    # Nothing more goes out to this user; their reader thread wakes up and they leave.
+    if not user.gone:  # the caller holds `lock`
         user.gone = True
         log(f"{user.name or user.address} dropped: {reason}")
         shut(user.sock)
@@ -301,20 +285,19 @@ def drop(user, reason):
 
 def read_lines(user):
     """Yield the lines a connection sends, one at a time, as text (bad UTF-8 becomes U+FFFD).
-    A line over MAX_LINE bytes is refused and skipped up to its end: an endless line is never
-    buffered. Without a name, every recv() counts against the handshake deadline."""
-    pending = b""     # the start of a line whose end has not arrived yet
-    skipping = False  # inside a refused line: drop everything up to its newline
+    A line over MAX_LINE bytes is refused and skipped up to its end, never buffered. Without a
+    name yet, every recv() counts against the handshake deadline."""
+    pending, skipping = b"", False  # a line's start; inside a refused line
     while True:
-        if user.key is None:
+        if not user.key:
             left = user.deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError("no valid name in time")
+                raise TimeoutError
             user.sock.settimeout(left)
         data = user.sock.recv(RECV_SIZE)
-        if not data:  # the client closed or half-closed, or we hung up: the end
+        if not data:  # the end: a last line without newline counts after a half-close only
             if pending and not skipping and not user.gone and can_send(user.sock):
-                yield pending.decode("utf-8", "replace")  # a last line without its newline
+                yield pending.decode("utf-8", "replace")
             return
         if skipping:  # drop the rest of a refused line
             _, newline, data = data.partition(b"\n")
@@ -331,22 +314,22 @@ def read_lines(user):
 
 
 def admit(user):
-    """Count a new connection as nameless. Past NAMELESS_PER_ADDRESS from its address, or past
-    the total, return the newest nameless connection of the busiest address, to be closed: a
-    flood from one address cannot take the places of others."""
+    """Count a new connection as nameless. Past max_nameless, or past half of it with over
+    NAMELESS_PER_ADDRESS from this address, return the newest nameless connection of the busiest
+    address, to be closed: a flood from one address takes no place of others."""
     with lock:
         nameless.setdefault(user.host, []).append(user)
-        if len(nameless[user.host]) <= NAMELESS_PER_ADDRESS and \
-                sum(map(len, nameless.values())) <= limits["nameless"]:
-            return None
-        victim = max(nameless.values(), key=len)[-1]
-        forget_nameless(victim)
-        victim.gone = True
-        return victim
+        total = sum(map(len, nameless.values()))
+        if total > max_nameless or (total > max_nameless // 2
+                                    and len(nameless[user.host]) > NAMELESS_PER_ADDRESS):
+            victim = max(nameless.values(), key=len)[-1]
+            forget_nameless(victim)
+            return victim
+    return None
 
 
 def forget_nameless(user):
-    waiting = nameless.get(user.host, [])
+    waiting = nameless.get(user.host, [])  # the caller holds `lock`
     if user in waiting:
         waiting.remove(user)
         if not waiting:
@@ -371,23 +354,19 @@ def name_problem(name):
 
 
 def shut(sock):
-    try:  # shutdown(), not close(): a thread blocked in recv() on it wakes up
+    with contextlib.suppress(OSError):  # shutdown(), not close(): a thread in recv() wakes up
         sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
 
 
 def can_send(sock):
-    # After the end of input: a half-close still takes bytes, a reset or our hang-up does not.
-    try:
+    try:  # after the end of input: a half-close still takes bytes, a reset or a hang-up not
         return sock.send(b"") == 0
     except OSError:
         return False
 
 
 def set_send_timeout(sock, seconds):
-    # The system's own send timeout (SO_SNDTIMEO): a send fails after `seconds` without
-    # progress, while recv() on the same socket still waits as long as it takes.
+    # SO_SNDTIMEO: a send fails after `seconds` without progress, and recv() still waits.
     if sys.platform == "win32":
         value = struct.pack("I", int(seconds * 1000))  # a DWORD of milliseconds
     else:
@@ -396,19 +375,22 @@ def set_send_timeout(sock, seconds):
 
 
 def raise_file_limit():
-    # Every connection is a file descriptor: take all the system allows (POSIX only).
+    # Each connection is a file descriptor: take all the system allows (POSIX only).
     try:
         import resource
     except ImportError:  # Windows: sockets are not counted against a file limit
         return 1 << 14
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    try:
-        wanted = hard if hard != resource.RLIM_INFINITY else 1 << 16
-        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted), hard))
-    except (ValueError, OSError):  # e.g. macOS refuses more than its own maximum
-        pass
+    with contextlib.suppress(ValueError, OSError):  # e.g. macOS refuses "unlimited"
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     return soft if soft != resource.RLIM_INFINITY else 1 << 16
+
+
+def reason(error):
+    if isinstance(error, OverflowError):
+        return "port must be 0-65535"
+    return str(error.strerror or error).split(" (while")[0]  # the address is printed already
 
 
 def log(message):
@@ -423,23 +405,18 @@ def run_client(name, host, port):
     try:
         sock = socket.create_connection((host, port), timeout=10)
     except (OSError, OverflowError) as error:
-        reason = "port must be 0-65535" if isinstance(error, OverflowError) else \
-            error.strerror or error
-        print(f"cannot connect to {host}:{port}: {reason}", file=sys.stderr)
+        print(f"cannot connect to {host}:{port}: {reason(error)}", file=sys.stderr)
         return 1
     sock.settimeout(None)
     welcomed, leaving = threading.Event(), threading.Event()
     receiver = threading.Thread(target=receive, args=(sock, welcomed, leaving), daemon=True)
     receiver.start()
-    try:
-        # The name goes first; if the server refuses it, the next line typed is the next try.
-        sock.sendall(f"{name}\n".encode())
-        while True:
-            text = input()
-            if text.lower().split()[:1] == ["/quit"]:  # as the server reads it
-                break
+    try:  # the name first; if the server refuses it, the next line typed is the next try
+        text = name
+        while text.lower().split()[:1] != ["/quit"]:  # as the server reads it
             if text.strip():
                 sock.sendall(f"{text}\n".encode())
+            text = input()
     except (EOFError, KeyboardInterrupt):  # Ctrl-D or Ctrl-C: leave politely
         pass
     except OSError:  # the server is gone: the receiver thread says so and ends the program
@@ -447,7 +424,7 @@ def run_client(name, host, port):
         return 1
     leaving.set()
     try:
-        if welcomed.is_set():  # without a name yet, there is nobody to say goodbye for
+        if welcomed.is_set():  # with no name yet, there is nobody to say goodbye for
             sock.sendall(b"/quit\n")
             receiver.join(2)  # let "* bye" arrive and be printed
     except (OSError, KeyboardInterrupt):  # a second Ctrl-C: leave at once
@@ -457,7 +434,7 @@ def run_client(name, host, port):
 
 
 def receive(sock, welcomed, leaving):
-    # The client's receiver thread: prints every line from the server as it comes.
+    # The client's receiver thread prints the lines from the server as they come.
     try:
         for line in sock.makefile("r", encoding="utf-8", errors="replace", newline="\n"):
             if line.startswith("* welcome, "):
