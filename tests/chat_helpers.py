@@ -88,10 +88,15 @@ def stop_process(process, sig=signal.SIGTERM, timeout=5.0):
 
 class ChatServer:
     """`python chat.py server --port 0` in a subprocess. Keyword arguments override chat.py's
-    module constants (e.g. HANDSHAKE_TIMEOUT=0.5) before the server starts."""
+    module constants (e.g. HANDSHAKE_TIMEOUT=0.5) before the server starts; `file_limit` sets
+    the child's limit on open files, soft and hard, before chat.py is imported."""
 
-    def __init__(self, **settings):
-        code = [f"import sys; sys.path.insert(0, {ROOT!r}); import chat"]
+    def __init__(self, file_limit=None, **settings):
+        code = [f"import sys; sys.path.insert(0, {ROOT!r})"]
+        if file_limit:
+            code += ["import resource", f"resource.setrlimit(resource.RLIMIT_NOFILE, "
+                                         f"({file_limit}, {file_limit}))"]
+        code += ["import chat"]
         code += [f"chat.{name} = {value!r}" for name, value in settings.items()]
         code += [f"sys.exit(chat.main(['server', '--host', {HOST!r}, '--port', '0']))"]
         self.process = start_process(["-c", "\n".join(code)])
