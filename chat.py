@@ -32,6 +32,7 @@ HANDSHAKE_TIMEOUT = 60.0  # seconds a new connection has to choose a valid name
 SEND_TIMEOUT = 5.0        # seconds a send may make no progress before the user is dropped
 MAX_BACKLOG = 1 << 20     # bytes a user may be behind before senders wait for them...
 FLOOD_WAIT = 0.2          # ... this many seconds at most; then the user is dropped
+SHUTDOWN_WAIT = 3.0       # seconds the writers have at shutdown to send what is queued
 NAMELESS_PER_ADDRESS = 20 # connections from one address without a name, once the server is busy
 NAMELESS_SHARE = 4        # at most 1/4 of the connections the server can hold are nameless
 SPARE_FILES = 16          # file descriptors kept for the server itself (console, listener...)
@@ -88,7 +89,7 @@ def run_server(host, port):
         broadcast("* server is shutting down\n")
         for user in everyone:
             user.outbox.put(None)  # the writer sends what is queued, then hangs up
-    deadline = time.monotonic() + 1
+    deadline = time.monotonic() + SHUTDOWN_WAIT
     for user in filter(lambda user: user.writer, everyone):  # (writers not started: no wait)
         user.writer.join(max(deadline - time.monotonic(), 0))
     return 0
