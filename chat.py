@@ -68,7 +68,7 @@ def run_server(host, port):
     files = raise_file_limit()
     try:
         listener = socket.create_server((host, port), backlog=512)
-    except (OSError, OverflowError) as error:  # OverflowError: a port over 65535
+    except OSError as error:
         print(f"cannot listen on {host}:{port}: {reason(error)}", file=sys.stderr)
         return 1
     if sys.platform == "win32":
@@ -389,8 +389,6 @@ def raise_file_limit():
 
 
 def reason(error):
-    if isinstance(error, OverflowError):
-        return "port must be 0-65535"
     return str(error.strerror or error).split(" (while")[0]  # the address is printed already
 
 
@@ -405,7 +403,7 @@ def log(message):
 def run_client(name, host, port):
     try:
         sock = socket.create_connection((host, port), timeout=10)
-    except (OSError, OverflowError) as error:
+    except OSError as error:
         print(f"cannot connect to {host}:{port}: {reason(error)}", file=sys.stderr)
         return 1
     sock.settimeout(None)
@@ -464,6 +462,10 @@ in the chat: a line goes to everyone, "@NAME text" to NAME only; /users, /quit""
         command.add_argument("--port", type=int, default=DEFAULT_PORT, help="default: %(default)s"
                              + ("; 0 picks a free port" if command is server else ""))
     args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:  # a client would wrap it around (99999 is 34463)
+        what = "listen on" if args.command == "server" else "connect to"
+        print(f"cannot {what} {args.host}:{args.port}: port must be 0-65535", file=sys.stderr)
+        return 1
     if args.command == "server":
         return run_server(args.host, args.port)
     return run_client(args.name, args.host, args.port)

@@ -106,6 +106,16 @@ def test_a_port_in_use_gives_one_clear_line(server):
     assert err.strip() == f"cannot listen on 127.0.0.1:{server.port}: Address already in use"
 
 
+@pytest.mark.parametrize("program", [["server"], ["client", "Alice"]])
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_a_port_out_of_range_gives_one_clear_line(program, port):
+    process = start_process([CHAT, *program, "--port", port])
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 1 and out == ""
+    what = "listen on" if program == ["server"] else "connect to"
+    assert err == f"cannot {what} 127.0.0.1:{port}: port must be 0-65535\n"
+
+
 def test_the_client_program_joins_sends_receives_and_quits(server, peers, client_programs):
     (bob,) = room(peers, "Bob")
     alice = client_programs(server.port, "Alice")
