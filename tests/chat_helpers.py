@@ -86,10 +86,15 @@ def stop_process(process, sig=signal.SIGTERM, timeout=5.0):
 
 class ChatServer:
     """`python chat.py server --port 0` in a subprocess. Keyword arguments override chat.py's
-    module constants (e.g. HANDSHAKE_TIMEOUT=0.5) before the server starts."""
+    module constants (e.g. HANDSHAKE_TIMEOUT=0.5) before the server starts; `file_limit` sets
+    the child's limit on open files, soft and hard, before chat.py is imported."""
 
-    def __init__(self, **settings):
-        code = [f"import sys; sys.path.insert(0, {ROOT!r}); import chat"]
+    def __init__(self, file_limit=None, **settings):
+        code = [f"import sys; sys.path.insert(0, {ROOT!r})"]
+        if file_limit:
+            code += ["import resource", f"resource.setrlimit(resource.RLIMIT_NOFILE, "
+                                         f"({file_limit}, {file_limit}))"]
+        code += ["import chat"]
         code += [f"chat.{name} = {value!r}" for name, value in settings.items()]
         code += [f"sys.exit(chat.main(['server', '--host', {HOST!r}, '--port', '0']))"]
         self.process = start_process(["-c", "\n".join(code)])
@@ -155,10 +160,13 @@ class ChatServer:
 class Peer:
     """A chat client speaking the protocol over a raw socket, as `nc` would."""
 
-    def __init__(self, port, name=None, rcvbuf=None):
+    def __init__(self, port, name=None, rcvbuf=None, source=None):
+        """`source`: connect from this loopback address (127.0.0.2, ...) instead of 127.0.0.1."""
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         if rcvbuf:  # must be set before connecting to limit the TCP window
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        if source:
+            self.sock.bind((source, 0))
         self.sock.connect((HOST, port))
         self.buffer = b""
         self.name = name

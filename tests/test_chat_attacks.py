@@ -24,19 +24,34 @@ NAME_ERROR = "* error: a name cannot contain spaces, control or invisible charac
 pytestmark = pytest.mark.timeout(30)
 
 
-@pytest.fixture(scope="module")
-def chat():
-    """One server for all the attacks, as in real life. It inherits our file limit."""
+def raise_our_file_limit():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft != resource.RLIM_INFINITY and soft < FILES_NEEDED:
         wanted = FILES_NEEDED if hard == resource.RLIM_INFINITY else min(FILES_NEEDED, hard)
         resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
-    server = ChatServer()
+
+
+def start_server(**kwargs):
+    """A server at rest, with what it holds idle and after a first pair (later growth is the
+    attacks' doing)."""
+    server = ChatServer(**kwargs)
     try:
         server.idle_threads = server.status("Threads")
         server.idle_files = server.open_files()
-        others_still_chat(server)  # a first pair: later growth is the attacks' doing
+        others_still_chat(server)
         server.base_rss = server.status("VmRSS")
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+@pytest.fixture(scope="module")
+def chat():
+    """One server for all the attacks, as in real life. It raises its file limit to ours."""
+    raise_our_file_limit()
+    server = start_server()
+    try:
         yield server
     finally:
         server.stop()
@@ -247,10 +262,11 @@ def test_300_connections_that_never_send_a_name_do_not_keep_anyone_out(chat):
         soft = next(line.split()[3] for line in limits if line.startswith("Max open files"))
     if soft != "unlimited" and int(soft) < SILENT + 50:  # we raised it as far as we may
         pytest.skip(f"the hard limit allows only {soft} open files, too few for this attack")
+    """From 15 addresses, 20 each: as many as the server lets one address hold without a name."""
     silent = []
     try:
-        for _ in range(SILENT):  # all at once: none of them says anything
-            silent.append(Peer(chat.port))
+        for i in range(SILENT):  # all at once: none of them says anything
+            silent.append(Peer(chat.port, source=f"127.0.0.{2 + i // 20}"))
         chat.wait_for_status(  # the server has taken every one of them in
             lambda server: server.status("Threads") == server.idle_threads + SILENT)
         started = time.monotonic()
@@ -500,3 +516,91 @@ def test_connection_resets_mid_line(chat):
         bob.close()
     others_still_chat(chat)
     memory_is_bounded(chat)
+
+
+TOO_MANY = "* error: too many connections are waiting for a name, bye"
+
+
+def fresh_pair_chats(chat, source_a, source_b):
+    """Two newcomers from addresses of their own each join within 1 s and chat."""
+    n = next(pairs)
+    started = time.monotonic()
+    first = Peer(chat.port, f"Fresh{n}a", source=source_a)
+    try:
+        second = Peer(chat.port, f"Fresh{n}b", source=source_b)
+        try:
+            joined_in = time.monotonic() - started
+            assert joined_in < 2 * 1.0, f"the two waited {joined_in:.2f} s for their welcomes"
+            assert first.line() == f"* {second.name} joined the chat"
+            first.send("hello in the flood\n")
+            assert second.line() == f"{first.name}: hello in the flood"
+            second.send(f"@{first.name} and in private\n")
+            assert first.line() == f"{second.name} (private): and in private"
+        finally:
+            second.close()
+        assert first.line() == f"* {second.name} left the chat"
+    finally:
+        first.close()
+
+
+def sort_out(flood, closed_by_now):
+    """Wait until `closed_by_now` connections of the flood were closed, each after exactly one
+    error line; return the others, which got nothing and are still open."""
+    waiting = list(flood)
+    chat_closed = []
+    deadline = time.monotonic() + 20
+    while len(chat_closed) < closed_by_now:
+        assert time.monotonic() < deadline, f"{len(chat_closed)} closed, not {closed_by_now}"
+        for peer in list(waiting):
+            peer.sock.setblocking(False)
+            try:
+                data = peer.sock.recv(65536, socket.MSG_PEEK)
+            except BlockingIOError:
+                continue
+            assert peer.line() == TOO_MANY and peer.eof(timeout=5) and peer.buffer == b""
+            waiting.remove(peer)
+            chat_closed.append(peer)
+        time.sleep(0.01)  # /proc has no event to wait on, nor has a set of silent sockets
+    return waiting
+
+
+@pytest.mark.timeout(90)
+def test_a_flood_of_silent_connections_under_a_file_limit_of_256_keeps_nobody_out():
+    """The server runs with 256 open files at most (macOS's default; the hard limit too, so it
+    cannot raise it). 400 connections from 127.0.0.1 that never send a name, then 50 from ten
+    other loopback addresses: past the bounds, the newest nameless connection of the busiest
+    address is closed with one error line, so 127.0.0.1 holds at most half of the nameless
+    places, gives them up to the 50 (down to 20 and fewer) and to newcomers; a fresh pair joins
+    within 1 s and chats after each flood; memory stays bounded; nothing of the flood is left."""
+    raise_our_file_limit()
+    chat = start_server(file_limit=256)
+    flood = []
+    try:
+        found = re.search(r"can hold (\d+) connections \(file limit 256\), (\d+) of them without",
+                          chat.log.text())
+        assert found, chat.log.text()
+        nameless = int(found.group(2))
+        assert int(found.group(1)) < 256 and nameless <= int(found.group(1)) // 2
+        for _ in range(400):
+            flood.append(Peer(chat.port))
+        first_held = sort_out(flood, closed_by_now=400 - nameless // 2)
+        assert len(first_held) == nameless // 2 < 400 / 10
+        fresh_pair_chats(chat, "127.0.0.100", "127.0.0.101")
+        others = [Peer(chat.port, source=f"127.0.0.{2 + i % 10}") for i in range(50)]
+        flood += others
+        # Those from 127.0.0.1 make room for the 50, down to 20 and fewer.
+        held = sort_out(first_held + others, closed_by_now=len(first_held) + 50 - nameless)
+        assert set(others) <= set(held), "a connection from a quiet address was closed"
+        assert len(held) - len(others) <= 20
+        fresh_pair_chats(chat, "127.0.0.102", "127.0.0.103")  # the places are all taken:
+        assert set(others) <= set(sort_out(held, closed_by_now=1))  # one from 127.0.0.1 went
+        memory_is_bounded(chat)
+    finally:
+        for peer in flood:
+            peer.close()
+        try:
+            others_still_chat(chat)
+            memory_is_bounded(chat)
+            assert "Traceback" not in chat.errors.text()
+        finally:
+            assert chat.stop() == 0

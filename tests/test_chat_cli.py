@@ -76,9 +76,11 @@ def test_the_log_has_timestamps_for_start_joins_leaves_and_errors(server, peers)
     assert all(LOG_LINE.match(line) for line in lines), lines
     events = [LOG_LINE.match(line).group(1) for line in lines]
     assert events[0] == f"listening on 127.0.0.1:{server.port}"
-    assert re.fullmatch(r"Alice joined from 127\.0\.0\.1:\d+", events[1])
-    assert re.fullmatch(r"Bob joined from 127\.0\.0\.1:\d+", events[2])
-    assert events[3:] == ["Bob: Connection reset by peer", "Bob left", "Alice left"]
+    assert re.fullmatch(r"can hold \d+ connections \(file limit \d+\), \d+ of them without "
+                        r"a name", events[1])
+    assert re.fullmatch(r"Alice joined from 127\.0\.0\.1:\d+", events[2])
+    assert re.fullmatch(r"Bob joined from 127\.0\.0\.1:\d+", events[3])
+    assert events[4:] == ["Bob: Connection reset by peer", "Bob left", "Alice left"]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
@@ -98,6 +100,16 @@ def test_a_port_in_use_gives_one_clear_line(server):
     out, err = process.communicate(timeout=10)
     assert process.returncode == 1
     assert err.strip() == f"cannot listen on 127.0.0.1:{server.port}: Address already in use"
+
+
+@pytest.mark.parametrize("program", [["server"], ["client", "Alice"]])
+@pytest.mark.parametrize("port", ["99999", "-1"])
+def test_a_port_out_of_range_gives_one_clear_line(program, port):
+    process = start_process([CHAT, *program, "--port", port])
+    out, err = process.communicate(timeout=10)
+    assert process.returncode == 1 and out == ""
+    what = "listen on" if program == ["server"] else "connect to"
+    assert err == f"cannot {what} 127.0.0.1:{port}: port must be 0-65535\n"
 
 
 def test_the_client_program_joins_sends_receives_and_quits(server, peers, client_programs):

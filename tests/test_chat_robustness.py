@@ -10,6 +10,8 @@ import pytest
 from chat_helpers import ChatServer, Peer, room
 
 pytestmark = pytest.mark.timeout(20)
+with open("/proc/sys/net/ipv4/tcp_wmem") as tcp_wmem:
+    KERNEL_SEND_BUFFER_MAX = int(tcp_wmem.read().split()[2])  # bytes
 
 
 def is_control(ch):
@@ -297,8 +299,10 @@ def test_while_a_non_readers_buffers_are_full_the_others_chat_without_waiting():
             in_kernel = chat.send_queue(zed) + zed.unread()
             return sum(len(line) + 1 for line in sent) - in_kernel
 
+        # The kernel may still grow its send buffer for Zed, up to tcp_wmem's maximum (4 MiB
+        # here): the server holds more than that, so that his buffers are still full at the end.
         bursts = 0
-        while held_by_the_server() <= 0:
+        while held_by_the_server() <= KERNEL_SEND_BUFFER_MAX:
             assert bursts < 400, "Zed's buffers never filled up"
             burst(bursts)
             bursts += 1
