@@ -57,10 +57,21 @@ def judge(obs: Observations, checks: list[Check] = CHECKS) -> dict[str, Verdict]
     by_id = {c.id: c for c in checks}
     for c in checks:
         verdict = _judge_one(c, obs, verdicts, by_id)
-        if verdict.status in WITH_TRANSCRIPT and c.scenario in obs.transcripts:
-            verdict.transcript = obs.transcripts[c.scenario].events(c.evidence)
+        if verdict.status in WITH_TRANSCRIPT:
+            verdict.transcript = _evidence(c, obs, verdict)
         verdicts[c.id] = verdict
     return verdicts
+
+
+def _evidence(c: Check, obs: Observations, verdict: Verdict) -> list[dict]:
+    """What a lost point rests on: the transcript of the check's parts; else all its scenario saw
+    (a server that went down before the part began); else, for what was read from the code or the
+    compiler, or a server that never started, the reason itself as a note."""
+    log = obs.transcripts.get(c.scenario)
+    events = log.events(c.evidence) if log else []
+    if not events and log:
+        events = log.events(log.parts)
+    return events or [{"t": 0.0, "user": "", "event": "note", "text": verdict.message}]
 
 
 def _judge_one(c: Check, obs: Observations, verdicts: dict[str, Verdict], by_id: dict[str, Check]) -> Verdict:

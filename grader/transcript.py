@@ -40,6 +40,11 @@ class Transcript:
         with self._lock:
             self._parts.setdefault(part, []).append((time.monotonic(), user, event, text))
 
+    @property
+    def parts(self) -> tuple[str, ...]:
+        with self._lock:
+            return tuple(self._parts)
+
     def events(self, parts: tuple[str, ...]) -> list[dict]:
         """The bounded transcript of `parts`, in time order."""
         with self._lock:

@@ -4,6 +4,8 @@ No sockets, no processes: a check is a function over grader.observations records
 milliseconds. The reason is asserted as a code (grader.reasons) and, where the wording matters, as
 the English sentence a student reads.
 """
+import dataclasses
+
 import pytest
 
 from grader import runner
@@ -384,3 +386,18 @@ def test_the_json_of_a_check_shows_a_transcript_unless_it_passed():
     failed = CheckResult("broadcast", "t", "fail", 0, 10, "why", [event]).as_json()
     assert set(passed) == {"id", "title", "status", "points", "max_points", "message"}
     assert failed["transcript"] == [event] and set(failed) - set(passed) == {"transcript"}
+
+
+def test_every_lost_point_has_evidence_even_without_a_transcript_of_its_own():
+    obs = everything_seen(multi=MultiObs(USERS, (("Alice", "Bob"),)), echo=EchoObs(("Alice",)))
+    log = Transcript()
+    log.add("broadcast", "sent", "Alice", "hello T0")
+    obs.transcripts["main"] = log
+    obs.source = dataclasses.replace(obs.source, server_threads=False, client_threads=False, server_select=False)
+    verdicts = runner.judge(obs)
+    # multi_user's own part was not recorded: what the scenario saw is shown instead.
+    assert [e["text"] for e in verdicts["multi_user"].transcript] == ["hello T0"]
+    # Read from the code: the reason is the evidence.
+    assert [(e["event"], e["text"]) for e in verdicts["uses_threading"].transcript] == [
+        ("note", verdicts["uses_threading"].message)]
+    assert all(verdicts[c.id].transcript for c in CHECKS if verdicts[c.id].status in ("fail", "partial"))
