@@ -53,10 +53,14 @@ def main(argv: list[str] | None = None) -> int:
         points = rubric.load(args.rubric, set(BY_ID))
         path = Path(args.path)
         # Gradescope runs the grader once per student: its folder is one submission, whatever is inside.
-        if not args.one and args.format != "gradescope" and batch.is_class_folder(path):
+        told = args.one or args.format == "gradescope"
+        if not told and batch.is_class_folder(path):
             return grade_class(path, args, points)
         if args.csv or args.html:
             raise ValueError("--csv and --html are for a folder of submissions; this is one submission")
+        reading = None if told else batch.reading(path, as_class=False)
+        if reading:
+            print("grader: " + reading.render(args.lang), file=sys.stderr)
         # Before the grading starts a thread: a network namespace can only be entered by a process
         # with one. A class is not graded here but by one child per student, each in its own.
         network = isolation.enter_network_namespace()
@@ -87,6 +91,9 @@ def grade_class(folder: Path, args: argparse.Namespace, points: rubric.Rubric) -
         raise ValueError("--format gradescope grades one submission (Gradescope runs one per student)")
     if not batch.entries(folder):
         raise SubmissionError(Msg("sub.no_entries", path=folder))
+    reading = batch.reading(folder, as_class=True).render(args.lang)
+    if args.format == "json":   # on stderr, so that stdout stays one JSON list; the text table starts with it
+        print("grader: " + reading, file=sys.stderr)
     options = ["--time-limit", str(args.time_limit), "--repeat", str(args.repeat)]
     if args.rubric:
         options += ["--rubric", str(Path(args.rubric).resolve())]
@@ -105,7 +112,7 @@ def grade_class(folder: Path, args: argparse.Namespace, points: rubric.Rubric) -
         batch.write_csv(rows, Path(args.csv), [c.id for c in CHECKS])
     if args.html:
         html_report.write(rows, Path(args.html), folder.name or str(folder), args.lang)
-    print(json.dumps(rows, ensure_ascii=False, indent=2) if args.format == "json" else batch.text(rows, args.lang))
+    print(json.dumps(rows, ensure_ascii=False, indent=2) if args.format == "json" else reading + "\n" + batch.text(rows, args.lang))
     return 0
 
 

@@ -5,7 +5,9 @@ process per student means one student's code (or a grader failure on it) can cos
 student's row, never the batch, and parallel gradings share nothing: ports come from the OS, temp
 folders are private, CPU is measured per server process.
 
-Every entry of the folder gets a row, except hidden ones and SKIP_DIRS: an archive is unpacked into
+How a folder is read (a class, or one student's files: grader.submission's rule) is said in one line,
+`reading(path)`. Every entry of a class gets a row, except hidden ones, SKIP_DIRS and the teacher's
+own files (grader.submission.TEACHER_SUFFIXES, such as a gradebook): an archive is unpacked into
 a temporary folder of the parent's and graded from there (or its row says why it was refused), and
 an entry the grader cannot read gets a row with that error. Rows name entries relative to the class
 folder. The parent also reads each student's code (as the grader finds it, archives included) and
@@ -26,17 +28,18 @@ from pathlib import Path
 from typing import Callable
 
 from . import archives, similarity
-from .messages import Msg
-from .submission import REPORT_SUFFIXES, SKIP_DIRS, looks_like_submission_folder
+from .messages import Msg, Parts
+from .submission import (REPORT_SUFFIXES, TEACHER_SUFFIXES, Entry, SubmissionError, choose, folder_entries,
+                         looks_like_submission_folder)
 
 PACKAGE_PARENT = Path(__file__).resolve().parent.parent
 MARGIN = 30.0   # seconds beyond a grading's own time limit before its child process is killed
 
 
 def is_class_folder(path: Path) -> bool:
-    """A folder of students' entries rather than one student's files: one whose own files do not
-    look like one hand-in, or one with archives, unless it is .py files beside a single archive (a
-    student's code and a zip of it)."""
+    """A folder of students' entries rather than one student's files: one whose own entries are each
+    a whole chat (grader.submission), or one with archives, unless it is .py files beside a single
+    archive (a student's code and a zip of it)."""
     if not path.is_dir():
         return False
     if not looks_like_submission_folder(path):
@@ -47,8 +50,51 @@ def is_class_folder(path: Path) -> bool:
 
 
 def entries(folder: Path) -> list[Path]:
-    """Every entry that gets a row: all but hidden ones and tool folders (__pycache__, venv...)."""
-    return [p for p in sorted(folder.iterdir()) if not p.name.startswith(".") and p.name not in SKIP_DIRS]
+    """Every entry that gets a row: all but hidden ones, tool folders (__pycache__, venv...) and the
+    teacher's files."""
+    return folder_entries(folder)
+
+
+def reading(path: Path, as_class: bool) -> Msg | None:
+    """How a folder was read (`as_class`: is_class_folder's answer), in one line: a class (how many
+    students, of what shapes, which files were left out as the teacher's) or one student's hand-in
+    (which program is the server, which the client, which others there are). None for a file, or a
+    folder that cannot be graded (its error says why)."""
+    if not path.is_dir():
+        return None
+    if as_class:
+        todo = entries(path)
+        shapes = [_shape(e) for e in todo]
+        counted = Parts(Msg(f"read.shape.{k}", count=shapes.count(k)) for k in SHAPES if k in shapes)
+        left = [p.name for p in sorted(path.iterdir()) if p.is_file() and p.suffix.lower() in TEACHER_SUFFIXES
+                and not p.name.startswith(".")]
+        return Msg("read.class", path=path, count=len(todo), shapes=counted,
+                   left=Msg("read.left", names=", ".join(left)) if left else "")
+    try:
+        read, server, client, others = choose(path)
+    except SubmissionError:
+        return None
+    return Msg("read.one", path=path, server=_started(server),
+               report=Msg("read.report", report=read.name) if read != path else "",
+               client=Msg("read.client", client=_started(client)) if client else Msg("read.no_client"),
+               others=Msg("read.others", names=", ".join(others)) if others else "")
+
+
+SHAPES = ("folder", "file", "report", "archive", "other")
+
+
+def _shape(entry: Path) -> str:
+    if entry.is_dir():
+        return "folder"
+    if archives.is_archive(entry):
+        return "archive"
+    suffix = entry.suffix.lower()
+    return "file" if suffix == ".py" else "report" if suffix in REPORT_SUFFIXES else "other"
+
+
+def _started(entry: Entry) -> str:
+    """`chat.py client NAME`: the program and the arguments it is started with."""
+    return " ".join([entry.script, *(a.replace("{name}", "NAME") for a in entry.args)])
 
 
 def gradable(entry: Path) -> bool:

@@ -2,7 +2,18 @@
 
 `load(path)` is the one entry point: it stages the submission's code in a temporary folder of its
 own (so a sandboxed run never sees the rest of the teacher's disk) and says how to start the server
-and, if there is one, the student's own client.
+and, if there is one, the student's own client (`choose(path)` says the same without staging).
+
+`looks_like_submission_folder(folder)` tells one student's folder from a class. A class is a folder
+whose entries (`folder_entries`) each hold a whole chat, that is a server with or without its client:
+single-file programs, folders, reports (`entry_kind`). One student's files are never split:
+- a .py file without a server (a client, `reader.py` beside `sender.py`, a copy `client2.py`, a UDP
+  client that binds its own port, a helper module) beside a server file makes the folder's files one
+  hand-in, with the folders and reports beside them its extras and write-up;
+- a folder without a server (`client/` beside `server/`) is a part, not a student;
+- reports beside .py files are that code's write-up, unless the .py files are a class themselves.
+Of the student's programs, the server is the one that serves (by name first), and the client the
+scripted users type into is the one that reads the keyboard (then by name): `sender.py`, not `reader.py`.
 """
 from __future__ import annotations
 
@@ -61,6 +72,7 @@ SERVER_NAME = re.compile(r"serv|сервер|серв", re.I)
 CLIENT_NAME = re.compile(r"client|клиент|клиєнт|user", re.I)
 REPORT_SUFFIXES = (".md", ".markdown", ".txt", ".ipynb")
 SKIP_DIRS = {"__pycache__", ".git", ".venv", "venv", "env", ".idea", ".vscode", "node_modules"}
+TEACHER_SUFFIXES = (".json", ".csv", ".html", ".htm")
 MAX_FILE = 1 << 20
 MAX_FILES = 200
 
@@ -76,7 +88,34 @@ def read_text(path: Path) -> str:
 
 
 def load(path: str | Path) -> Submission:
-    path = Path(path)
+    path, files, sources, origins = _gather(Path(path))   # a folder holding only a report is read as the report
+    server, client = _chosen(path, sources)
+    root = Path(tempfile.mkdtemp(prefix="grader-sub-"))
+    try:
+        for rel, p in files.items():
+            (root / rel).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(p, root / rel)
+        for rel, text in sources.items():
+            if rel not in files:
+                (root / rel).write_text(text, encoding="utf-8")
+    except OSError as e:
+        shutil.rmtree(root, ignore_errors=True)
+        raise SubmissionError(Msg("sub.unreadable", path=path, error=e.strerror or e)) from None
+    return Submission(label=str(path), root=root, server=server, client=client, sources=sources, origins=origins)
+
+
+def choose(path: str | Path) -> tuple[Path, Entry, Entry | None, list[str]]:
+    """What `load(path)` would read (`path`, or the report a folder holds), the server and client it
+    would start, and the other programs there are; nothing is staged."""
+    read, _, sources, _ = _gather(Path(path))
+    server, client = _chosen(read, sources)
+    used = {server.script} | ({client.script} if client else set())
+    return read, server, client, [rel for rel in sources if rel not in used]
+
+
+def _gather(path: Path) -> tuple[Path, dict[str, Path], dict[str, str], dict[str, extract.Origin]]:
+    """The path read (a folder's report, if it holds no .py), the files to stage, the code of the
+    programs (rel -> text), and where a report had them."""
     if not path.exists():
         raise SubmissionError(Msg("sub.missing", path=path))
     origins: dict[str, extract.Origin] = {}
@@ -87,7 +126,7 @@ def load(path: str | Path) -> Submission:
                 reports = sorted((p for p in files.values() if p.suffix.lower() in REPORT_SUFFIXES),
                                  key=lambda p: p.stem.lower() == "readme")
                 if reports:  # the one with a server; else the first, to say what is wrong with it
-                    return load(_report_with_server(reports) or reports[0])
+                    return _gather(_report_with_server(reports) or reports[0])
             sources = {rel: read_text(p) for rel, p in files.items() if rel.endswith(".py")}
         elif path.suffix.lower() == ".py":
             files = {path.name: path}
@@ -103,35 +142,57 @@ def load(path: str | Path) -> Submission:
         raise SubmissionError(e.msg) from None
     if not sources:
         raise SubmissionError(Msg("sub.no_python", path=path))
+    return path, files, sources, origins
+
+
+def _chosen(path: Path, sources: dict[str, str]) -> tuple[Entry, Entry | None]:
     server, client = _choose(sources)
     if server is None:
         raise SubmissionError(Msg("sub.no_server", path=path))
-    root = Path(tempfile.mkdtemp(prefix="grader-sub-"))
+    return server, client
+
+
+def folder_entries(folder: Path) -> list[Path]:
+    """A folder's entries that may be a student's or part of one: not hidden, not a tool folder
+    (SKIP_DIRS), not the teacher's own files (TEACHER_SUFFIXES: expected verdicts, a gradebook)."""
+    return [p for p in sorted(folder.iterdir()) if not p.name.startswith(".") and p.name not in SKIP_DIRS
+            and not (p.is_file() and p.suffix.lower() in TEACHER_SUFFIXES)]
+
+
+def entry_kind(entry: Path) -> str | None:
+    """What a folder's entry is: "file" (a .py program with a server), "part" (a .py without one),
+    "folder" (a folder with a server), "part_folder" (with code but no server), "report" (a report
+    with a server); None for anything else (an archive, a README without code, a picture)."""
     try:
-        for rel, p in files.items():
-            (root / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(p, root / rel)
-        for rel, text in sources.items():
-            if rel not in files:
-                (root / rel).write_text(text, encoding="utf-8")
-    except OSError as e:
-        shutil.rmtree(root, ignore_errors=True)
-        raise SubmissionError(Msg("sub.unreadable", path=path, error=e.strerror or e)) from None
-    return Submission(label=str(path), root=root, server=server, client=client, sources=sources, origins=origins)
+        if entry.is_dir():
+            return _folder_kind(entry)
+        if entry.suffix.lower() == ".py" and entry.stat().st_size <= MAX_FILE:
+            return "file" if source.facts(read_text(entry)).role(entry.stem) in ("server", "both") else "part"
+        if entry.suffix.lower() in REPORT_SUFFIXES and _report_with_server([entry]):
+            return "report"
+    except OSError:
+        pass
+    return None
+
+
+def _folder_kind(folder: Path) -> str | None:
+    """A folder holds a server when the loader would find one in it."""
+    try:
+        _, _, sources, _ = _gather(folder)
+    except SubmissionError:
+        return "part_folder" if _holds_code(folder) else None
+    return "folder" if _choose(sources)[0] else "part_folder"
 
 
 def looks_like_submission_folder(folder: Path) -> bool:
-    """One student's files, rather than a folder with an entry (a folder, a file, a report) per student."""
-    entries = [p for p in folder.iterdir() if not p.name.startswith(".") and p.name not in SKIP_DIRS]
-    code = [p for p in entries if p.is_file() and p.suffix == ".py"]
-    folders = [p for p in entries if p.is_dir() and _holds_code(p)]
-    reports = [p for p in entries if p.is_file() and p.suffix.lower() in REPORT_SUFFIXES and _report_with_server([p])]
-    if code and not folders:
-        # Several programs that are each a whole server are several students' single files.
-        servers = [p for p in code if source.facts(read_text(p)).serves]
-        return not (len(servers) >= 2 and len(servers) == len(code))
-    # One folder with the code (a zip unpacked with its own folder), or one report, is one student's.
-    return len(code) + len(folders) + len(reports) <= 1
+    """One student's files rather than a class (the rule is in the module's docstring)."""
+    kinds = [entry_kind(p) for p in folder_entries(folder)]
+    programs = kinds.count("file")
+    if programs and "part" in kinds:
+        return True
+    code = programs + kinds.count("part")
+    reports = kinds.count("report") if code == 0 or programs >= 2 else 0
+    return programs + kinds.count("folder") + reports <= 1
 
 
 def _report_with_server(reports: list[Path]) -> Path | None:
@@ -163,19 +224,22 @@ def _collect(folder: Path) -> dict[str, Path]:
 
 
 def _choose(sources: dict[str, str]) -> tuple[Entry | None, Entry | None]:
-    """Pick the server and client scripts, by file name first and by what the code does second."""
-    def named(pattern: re.Pattern, rels: list[str]) -> list[str]:
-        return [r for r in rels if pattern.search(Path(r).stem)]
-
+    """Pick the server and client scripts: of the programs that serve, one named like a server, then
+    one that is not a UDP client binding its own port, then one that does not read the keyboard; of
+    those that connect (and are not named like a server), the one a user types into, then by name."""
     facts = {r: source.facts(t) for r, t in sources.items()}
+    stem = {r: Path(r).stem for r in sources}
     servers = [r for r, f in facts.items() if f.serves]
-    # Among several candidates, a server file named like one wins; then one that does not read the keyboard.
-    servers.sort(key=lambda r: (not SERVER_NAME.search(Path(r).stem), facts[r].calls_input))
+    servers.sort(key=lambda r: (not SERVER_NAME.search(stem[r]), facts[r].role(stem[r]) == "client",
+                                facts[r].calls_input))
     if not servers:
         return None, None
     server = servers[0]
-    clients = [r for r, f in facts.items() if r != server and f.connects]
-    client = (named(CLIENT_NAME, clients) or [r for r in clients if not SERVER_NAME.search(Path(r).stem)] or [None])[0]
+    clients = [r for r, f in facts.items() if r != server and f.connects
+               and (CLIENT_NAME.search(stem[r]) or not SERVER_NAME.search(stem[r]))]
+    # sender.py, not reader.py: the scripted users type; copies client1..3.py: the first
+    clients.sort(key=lambda r: (not (facts[r].keyboard or facts[r].calls_input), not CLIENT_NAME.search(stem[r])))
+    client = clients[0] if clients else None
     mine = facts[server]
     if client is None and mine.connects and mine.both_modes:
         # One file with both modes, chosen on the command line: `python chat.py server` / `client NAME`.

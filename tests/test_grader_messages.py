@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from grader import html_report, rubric, sandbox, source
+from grader import batch, html_report, rubric, sandbox, source
 from grader.checks import BY_ID, CHECKS
 from grader.grade import grade
 from grader.messages import EN, RU, Msg, Names, Parts, render
@@ -33,6 +33,7 @@ FAMILIES = {
     ("report.py", "f'transcript.{event}'"): {f"transcript.{e}" for e in ("sent", "got", "server", "note")},
     ("html_report.py", "f'html.status.{status}'"): {f"html.status.{s}" for s in html_report.STATUSES},
     ("html_report.py", "f'html.status.{s}'"): {f"html.status.{s}" for s in html_report.STATUSES},
+    ("batch.py", "f'read.shape.{k}'"): {f"read.shape.{k}" for k in batch.SHAPES},
 }
 # Functions that hand a key parameter on to Msg: (file glob, function name) -> the key's position.
 FORWARDERS = {("report.py", "say"): 0, ("batch.py", "say"): 0, ("html_report.py", "say"): 0, ("scenarios/*.py", "note"): 1}
