@@ -10,7 +10,7 @@ from __future__ import annotations
 from .messages import Msg, Names, Parts
 from .observations import (BroadcastObs, BusyObs, Crash, DisconnectObs, EchoObs, JoinObs, LeaveObs,
                            MultiObs, PrivateObs, RegistersObs, SenderObs, SilentObs, SlowObs, SourceFacts,
-                           Start, StartObs, UnicodeObs, segment_with)
+                           Start, StartObs, ThreadsObs, UnicodeObs, segment_with)
 from .reasons import Reason as R, plural
 from .registry import Registry, Requirement
 from .verdict import Verdict, fail, ok, partial, skip
@@ -43,12 +43,21 @@ def uses_socket(code: SourceFacts) -> Verdict:
     return ok() if code.imports_socket else fail(R.SOCKET_MISSING)
 
 
-@check("uses_threading", reads=("source", "transport"), needs=(COMPILES,))
-def uses_threading(code: SourceFacts, transport: str) -> Verdict:
-    if code.server_threads:
+@check("uses_threading", reads=("source", "transport", "threads"), needs=(COMPILES,))
+def uses_threading(code: SourceFacts, transport: str, seen: ThreadsObs) -> Verdict:
+    """Judged by what the server did where it ran (more threads with four users connected than with
+    nobody; for UDP, where a server has no connections, any thread besides the main one), by its
+    code only where it did not run that far. The client's threads always come from its code."""
+    if seen.counted:
+        server = seen.with_users > seen.before or transport == "udp" and max(seen.before, seen.with_users) > 1
+    else:
+        server = code.server_threads
+    if server:
         return ok()
     if transport == "udp" and code.client_threads:
         return ok(R.THREADS_UDP_CLIENT)
+    if seen.counted and code.server_threads:
+        return fail(R.THREADS_NOT_PER_CLIENT, before=seen.before, with_users=seen.with_users)
     if code.client_threads:
         return fail(R.THREADS_CLIENT_ONLY)
     return fail(R.THREADS_SELECT) if code.server_select else fail(R.THREADS_NONE)
@@ -220,11 +229,13 @@ def private_message(seen: PrivateObs) -> Verdict:
 
 @check("no_busy_loop", after=("registers_name",), reads=("busy",))
 def no_busy_loop(seen: BusyObs) -> Verdict:
+    if seen.before >= BUSY_SHARE:
+        return fail(R.BUSY_BEFORE, share=percent(seen.before))
     if seen.idle >= BUSY_SHARE:
         return fail(R.BUSY_IDLE, share=percent(seen.idle))
     if seen.after >= BUSY_SHARE:
         return fail(R.BUSY_AFTER, share=percent(seen.after), seconds=seconds(seen.after_seconds))
-    return ok(R.BUSY_OK, idle=percent(seen.idle), after=percent(seen.after))
+    return ok(R.BUSY_OK, before=percent(seen.before), idle=percent(seen.idle), after=percent(seen.after))
 
 
 @check("silent_client", after=("broadcast",), reads=("silent",))

@@ -19,8 +19,8 @@ def read_source(sub: Submission) -> SourceFacts:
     server, client = sub.server_facts, sub.client_facts
     return SourceFacts(
         imports_socket=any(sub.facts(script).imports_socket for script in sub.sources),
-        server_threads=server.starts_threads,
-        client_threads=client.starts_threads,
+        server_threads=bool(server.threads),
+        client_threads=bool(client.threads),
         server_select=server.multiplexes,
         reads_keyboard=server.calls_input,
         announces_only_on_reset=server.announces_only_on_reset,

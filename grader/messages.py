@@ -119,6 +119,8 @@ EN = {
     "threads.client_only": "only the client starts threads; the server must serve every client in a thread of its own",
     "threads.select": "the server uses select/asyncio instead of threads; the assignment asks for threading",
     "threads.none": "the server starts no threads, so it can serve only one client at a time",
+    "threads.not_per_client": "the server's code starts threads, but none of them serves a client: the server ran "
+                              "{before} thread(s) with nobody connected and still {with_users} with four users",
     # server_starts, registers_name
     "starts.ok": "listening ({transport})",
     "starts.connect": "could not connect to the server: {error}{crash}",
@@ -177,11 +179,13 @@ EN = {
     "survive.two.reset": "after Erin's connection was reset, nobody new could chat with Alice{crash}",
     "survive.two.ok": "a chat for two: a newcomer takes the place of one who left",
     # no_busy_loop
+    "busy.before": "busy {share} of the time before anyone joined: a thread of the server loops without ever "
+                   "blocking (for example over a list of clients that is still empty)",
     "busy.idle": "while idle with three users connected the server kept a CPU core busy ({share} of the time): "
                  "a loop that never blocks",
     "busy.after": "after two clients disconnected the server kept a CPU core busy ({share} of {seconds} s): "
                   "recv() returned b'' (or raised) and the loop never ended",
-    "busy.ok": "busy {idle} of the time while idle, {after} after disconnects",
+    "busy.ok": "busy {before} of the time before anyone joined, {idle} while idle, {after} after disconnects",
     # silent_client
     "silent.udp": "UDP: there is no connection to block",
     "silent.blocked": "while one client was connected without sending a name, Alice and Bob could not chat: a client "
@@ -367,6 +371,8 @@ RU = {
     "threads.client_only": "потоки запускает только клиент; сервер должен обслуживать каждого клиента в своём потоке",
     "threads.select": "сервер использует select/asyncio вместо потоков; задание требует threading",
     "threads.none": "сервер не запускает потоков и поэтому обслуживает только одного клиента за раз",
+    "threads.not_per_client": "код сервера запускает потоки, но ни один из них не обслуживает клиента: потоков у "
+                              "сервера было {before} без пользователей и осталось {with_users} при четырёх подключённых",
     "starts.ok": "слушает ({transport})",
     "starts.connect": "не удалось подключиться к серверу: {error}{crash}",
     "starts.stopped": "сервер остановился сразу после запуска: {why}",
@@ -417,11 +423,13 @@ RU = {
                          "переписываться с Alice{crash}",
     "survive.two.reset": "после сброса соединения Erin никто новый не смог переписываться с Alice{crash}",
     "survive.two.ok": "чат на двоих: место ушедшего занимает новый пользователь",
+    "busy.before": "занят {share} времени ещё до того, как кто-то подключился: поток сервера крутится в цикле, "
+                   "ни разу не блокируясь (например, по ещё пустому списку клиентов)",
     "busy.idle": "в простое с тремя подключёнными пользователями сервер занимал ядро процессора ({share} времени): "
                  "цикл, который никогда не блокируется",
     "busy.after": "после отключения двух клиентов сервер занимал ядро процессора ({share} из {seconds} с): recv() "
                   "вернул b'' (или выбросил исключение), а цикл так и не завершился",
-    "busy.ok": "занят {idle} времени в простое, {after} после отключений",
+    "busy.ok": "занят {before} времени до подключений, {idle} в простое, {after} после отключений",
     "silent.udp": "UDP: соединений нет, блокировать нечего",
     "silent.blocked": "пока один клиент был подключён и не отправлял имя, Alice и Bob не могли переписываться: клиент, "
                       "который не присылает имя, блокирует всех (например, сервер читает имена в цикле accept, или "

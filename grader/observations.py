@@ -37,8 +37,8 @@ def segment_with(text: str, token: str) -> str:
 class SourceFacts:
     """What the submission's code says (read once, by grader.facts)."""
     imports_socket: bool = True
-    server_threads: bool = True      # the server's code imports threading and starts a thread
-    client_threads: bool = False
+    server_threads: bool = True      # the server's code starts a thread (a call, a subclass, a pool...)
+    client_threads: bool = False     # ... the client's code does
     server_select: bool = False      # select, selectors or asyncio in the server's code
     reads_keyboard: bool = False     # the server calls input(): maybe a chat with its console
     announces_only_on_reset: bool = False
@@ -137,6 +137,7 @@ class MultiObs:
     echo: tuple[str, ...] = ()                  # users who got their own message back
     crash: Crash = Crash()
     console: bool = False
+    threads: int | None = None                  # the server's threads with the four users connected
 
     @property
     def two_user(self) -> bool:
@@ -196,9 +197,23 @@ class DisconnectObs:
 
 @dataclass(frozen=True)
 class BusyObs:
-    idle: float              # share of the idle window the server was runnable
+    idle: float              # share of the idle window (three users connected) the server was runnable
     after: float             # the same after two clients went away
     after_seconds: float = 0.8
+    before: float = 0.0      # the same before anyone joined
+    threads_before: int | None = None   # the server's threads then (None: it was gone)
+
+
+@dataclass(frozen=True)
+class ThreadsObs:
+    """The server's thread count with nobody connected and with the four users of the main
+    conversation; None where it was not counted (the server did not run that far)."""
+    before: int | None = None
+    with_users: int | None = None
+
+    @property
+    def counted(self) -> bool:
+        return self.before is not None and self.with_users is not None
 
 
 @dataclass(frozen=True)
@@ -230,6 +245,13 @@ class Observations:
     transcripts: dict[str, Transcript] = field(default_factory=dict)  # scenario -> its transcript
     # What the shim of each program run said it could apply: ("landlock", abi) or ("none", why).
     isolation: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def threads(self) -> ThreadsObs:
+        """The two thread counts, from the scenarios that took them (never None: uses_threading
+        falls back to the code's facts where they are missing)."""
+        return ThreadsObs(self.busy.threads_before if self.busy else None,
+                          self.main.multi.threads if self.main.multi else None)
 
     @property
     def compiles(self) -> bool:

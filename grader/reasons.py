@@ -29,6 +29,7 @@ class Reason(str, Enum):
     THREADS_CLIENT_ONLY = "threads.client_only"
     THREADS_SELECT = "threads.select"
     THREADS_NONE = "threads.none"
+    THREADS_NOT_PER_CLIENT = "threads.not_per_client"
     TRANSPORT_TCP = "transport.tcp"
     TRANSPORT_UDP = "transport.udp"
     # server_starts, registers_name
@@ -82,6 +83,7 @@ class Reason(str, Enum):
     SURVIVE_TWO_RESET = "survive.two.reset"
     SURVIVE_TWO_OK = "survive.two.ok"
     # no_busy_loop, silent_client, slow_reader
+    BUSY_BEFORE = "busy.before"
     BUSY_IDLE = "busy.idle"
     BUSY_AFTER = "busy.after"
     BUSY_OK = "busy.ok"

@@ -9,15 +9,15 @@ Nobody else in the grader looks inside student code. The API:
 - `NAME_WORDS`, for text that is not code (a server's greeting) read by the same rule.
 
 Two kinds of facts sit side by side:
-- the facts today's verdicts rest on (`imports_socket`, `starts_threads`, `multiplexes`, `line_framing`,
+- the facts today's verdicts rest on (`imports_socket`, `multiplexes`, `line_framing`,
   `mentions_names`, `calls_input`, `takes_name_arg`, the role bits, `compared`, `leave_words`,
   `private_format`, `newer_syntax`, ...) are computed exactly as the verdicts always computed them,
   mostly from the text, so a verdict does not change with whether the code parses. Their blind spots
-  stay until a verdict is meant to change: `import socket, threading` on one line, a Thread subclass
-  or `Thread.__init__(self)` are not `starts_threads`; `import json, socket` is not `imports_socket`;
+  stay until a verdict is meant to change: `import json, socket` is not `imports_socket`;
 - the richer facts (`imports`, `threads`, `multiplexing`, `framing`, `name_prompts`, `keyboard`,
   `input_prompts`, `role_answers`, `argv_indexes`, `private_prefixes`, `port_literals`, ...) come
   from the AST when the code parses (`parsed`), and from the text when it does not; they see those.
+  `threads` is the first of them a verdict rests on (uses_threading, for a server that did not run).
 
 To add a fact: a field on `Facts`, and the line that fills it (in `_read()`, or for a richer fact in
 both readers of grader.source_readers); tests/test_source.py wants a row for it.
@@ -39,8 +39,6 @@ CACHE_FILES = 256   # texts whose facts are kept: a grading asks for a file's fa
 # -- the rules today's verdicts rest on --------------------------------------------------------
 
 SOCKET = re.compile(r"^\s*(import\s+socket\b|from\s+socket\s+import\b|import\s+socketserver\b|from\s+socketserver\s+import\b)", re.M)
-THREADS = re.compile(r"\bThread\s*\(|start_new_thread\s*\(|ThreadingMixIn|ThreadingTCPServer|ThreadingUDPServer|ThreadPoolExecutor")
-THREADING = re.compile(r"^\s*(import\s+(threading|_thread)\b|from\s+(threading|_thread|concurrent\.futures)\s+import\b)", re.M)
 MULTIPLEXING = re.compile(r"\bselect\b|asyncio|selectors")
 TCP_SERVER_CODE = re.compile(r"\.listen\s*\(|\.accept\s*\(|create_server\s*\(|socketserver")
 CLIENT_CODE = re.compile(r"\.connect\s*\(|create_connection\s*\(|\.sendto\s*\(")
@@ -89,9 +87,8 @@ class Facts:
     imports: frozenset[str]             # modules imported, dotted ("concurrent.futures")
     imports_socket: bool                # a line imports socket or socketserver (the uses_socket rule)
     says_import_socket: bool            # the text "import socket" anywhere (the split-report rule)
-    starts_threads: bool                # imports threading/_thread/concurrent.futures and names a
-                                        # thread starter (the uses_threading rule)
-    threads: frozenset[str]             # how threads are started: source_tree.THREAD_KINDS
+    threads: frozenset[str]             # how threads are started: source_readers.THREAD_KINDS (what
+                                        # uses_threading falls back to for a server it could not run)
     multiplexes: bool                   # mentions select/selectors/asyncio (the uses_threading rule)
     multiplexing: frozenset[str]        # of select/selectors/asyncio, those imported or called
     # framing
@@ -169,7 +166,6 @@ def _read(text: str, tree: ast.Module | None) -> Facts:
         transport="udp" if "SOCK_DGRAM" in text and "SOCK_STREAM" not in text else "tcp",
         imports_socket=bool(SOCKET.search(text)),
         says_import_socket="import socket" in text,
-        starts_threads=bool(THREADING.search(text) and THREADS.search(text)),
         multiplexes=bool(MULTIPLEXING.search(text)),
         line_framing=bool(LINE_FRAMING.search(text)),
         mentions_names=bool(NAME_WORDS.search(text)),

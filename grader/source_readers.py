@@ -1,8 +1,8 @@
 """The richer facts of grader.source, read from the AST (`from_tree`) or, for code that does not
 parse, from the text (`from_text`). Both return the same keys, the names of `source.Facts` fields.
 
-Only grader.source calls these; nothing here feeds a verdict of today's grader (those rules live in
-source.py, unchanged), so a reader can be made smarter without moving a verdict.
+Only grader.source calls these. Of what they find only `threads` feeds a verdict (uses_threading, for
+a server the grader could not run); the other rules verdicts rest on live in source.py.
 """
 from __future__ import annotations
 

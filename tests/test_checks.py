@@ -13,7 +13,8 @@ from grader.checks import BY_ID, CHECKS
 from grader.messages import Msg, render
 from grader.observations import (BroadcastObs, BusyObs, CompileError, Crash, DisconnectObs, EchoObs, JoinObs,
                                  LeaveObs, MainObs, MultiObs, Observations, PrivateObs, RegistersObs, SenderObs,
-                                 SilentObs, SlowObs, SourceFacts, Start, StartObs, UnicodeObs, two_user_pattern)
+                                 SilentObs, SlowObs, SourceFacts, Start, StartObs, ThreadsObs, UnicodeObs,
+                                 two_user_pattern)
 from grader.reasons import Reason as R
 from grader.registry import Registry
 from grader.transcript import Transcript
@@ -51,16 +52,44 @@ def test_uses_socket():
     assert (v.status, v.reason) == ("fail", R.SOCKET_MISSING)
 
 
-@pytest.mark.parametrize("facts, transport, status, reason", [
-    (SourceFacts(server_threads=True), "tcp", "pass", None),
-    (SourceFacts(server_threads=False, client_threads=True), "udp", "pass", R.THREADS_UDP_CLIENT),
-    (SourceFacts(server_threads=False, client_threads=True), "tcp", "fail", R.THREADS_CLIENT_ONLY),
-    (SourceFacts(server_threads=False, server_select=True), "tcp", "fail", R.THREADS_SELECT),
-    (SourceFacts(server_threads=False), "udp", "fail", R.THREADS_NONE),
+UNSEEN = ThreadsObs()   # the server did not run as far as four users: the code decides
+
+
+@pytest.mark.parametrize("facts, transport, seen, status, reason", [
+    # the server ran: more threads with four users than with nobody is threads, whatever the code looks like
+    (SourceFacts(server_threads=False), "tcp", ThreadsObs(1, 5), "pass", None),
+    (SourceFacts(server_threads=True), "tcp", ThreadsObs(2, 6), "pass", None),
+    (SourceFacts(server_threads=False), "udp", ThreadsObs(2, 2), "pass", None),   # UDP: a thread of its own
+    (SourceFacts(server_threads=False, client_threads=True), "udp", ThreadsObs(1, 1), "pass", R.THREADS_UDP_CLIENT),
+    (SourceFacts(server_threads=True, server_select=True), "tcp", ThreadsObs(2, 2), "fail", R.THREADS_NOT_PER_CLIENT),
+    (SourceFacts(server_threads=False, client_threads=True), "tcp", ThreadsObs(1, 1), "fail", R.THREADS_CLIENT_ONLY),
+    (SourceFacts(server_threads=False, server_select=True), "tcp", ThreadsObs(1, 1), "fail", R.THREADS_SELECT),
+    (SourceFacts(server_threads=False), "tcp", ThreadsObs(1, 1), "fail", R.THREADS_NONE),   # a forked server
+    (SourceFacts(server_threads=False), "udp", ThreadsObs(1, 1), "fail", R.THREADS_NONE),
+    # it did not: the code's facts
+    (SourceFacts(server_threads=True), "tcp", UNSEEN, "pass", None),
+    (SourceFacts(server_threads=True), "tcp", ThreadsObs(1, None), "pass", None),
+    (SourceFacts(server_threads=False, client_threads=True), "udp", UNSEEN, "pass", R.THREADS_UDP_CLIENT),
+    (SourceFacts(server_threads=False, client_threads=True), "tcp", UNSEEN, "fail", R.THREADS_CLIENT_ONLY),
+    (SourceFacts(server_threads=False, server_select=True), "tcp", ThreadsObs(None, 5), "fail", R.THREADS_SELECT),
+    (SourceFacts(server_threads=False), "udp", UNSEEN, "fail", R.THREADS_NONE),
 ])
-def test_uses_threading(facts, transport, status, reason):
-    v = judge("uses_threading", facts, transport)
+def test_uses_threading(facts, transport, seen, status, reason):
+    v = judge("uses_threading", facts, transport, seen)
     assert (v.status, v.reason) == (status, reason)
+
+
+def test_uses_threading_names_the_counts_when_code_threads_serve_no_client():
+    v = judge("uses_threading", SourceFacts(server_threads=True), "tcp", ThreadsObs(3, 3))
+    assert text(v) == ("the server's code starts threads, but none of them serves a client: the server ran "
+                       "3 thread(s) with nobody connected and still 3 with four users")
+
+
+def test_the_thread_counts_come_from_the_busy_and_main_scenarios():
+    assert Observations().threads == UNSEEN and not UNSEEN.counted
+    obs = Observations(main=MainObs(multi=MultiObs(USERS, threads=5)), busy=BusyObs(0.0, 0.0, threads_before=1))
+    assert obs.threads == ThreadsObs(1, 5) and obs.threads.counted
+    assert runner.judge(obs)["uses_threading"].status == "pass"
 
 
 def test_transport():
@@ -247,7 +276,12 @@ def test_survives_disconnect_in_a_chat_for_two():
 
 
 def test_no_busy_loop():
-    assert text(judge("no_busy_loop", BusyObs(0.02, 0.1))) == "busy 2% of the time while idle, 10% after disconnects"
+    assert text(judge("no_busy_loop", BusyObs(0.02, 0.1, before=0.04))) == \
+        "busy 4% of the time before anyone joined, 2% while idle, 10% after disconnects"
+    before = judge("no_busy_loop", BusyObs(0.0, 0.0, before=1.0))
+    assert (before.status, before.reason, before.values["share"]) == ("fail", R.BUSY_BEFORE, "100%")
+    assert text(before).startswith("busy 100% of the time before anyone joined: ")
+    assert judge("no_busy_loop", BusyObs(0.9, 0.9, before=0.6)).reason is R.BUSY_BEFORE   # the first window named
     idle = judge("no_busy_loop", BusyObs(0.5, 0.9))
     assert (idle.status, idle.reason, idle.values["share"]) == ("fail", R.BUSY_IDLE, "50%")
     after = judge("no_busy_loop", BusyObs(0.1, 0.97, 0.8))

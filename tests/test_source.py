@@ -10,6 +10,7 @@ import pytest
 from grader import source
 from grader.checks import uses_socket, uses_threading
 from grader.facts import read_source
+from grader.observations import ThreadsObs
 from grader.submission import Entry, Submission
 
 OLD_PYTHON = sys.version_info < (3, 12)
@@ -25,8 +26,7 @@ ROWS = [
             threading.Thread(target=handle, args=(conn,)).start()
         """, dict(parsed=True, listens=True, connects=False, transport="tcp",
                   imports=frozenset({"socket", "threading", "os"}), imports_socket=True, says_import_socket=True,
-                  # today's uses_threading rule wants `import threading` on a line of its own
-                  starts_threads=False, threads=frozenset({"Thread"}), port_literals=frozenset({5555}))),
+                  threads=frozenset({"Thread"}), port_literals=frozenset({5555}))),
     ("Thread subclass with Thread.__init__(self)", """
         import socket
         import threading
@@ -34,14 +34,14 @@ ROWS = [
             def __init__(self, conn):
                 threading.Thread.__init__(self)
                 self.conn = conn
-        """, dict(starts_threads=False, threads=frozenset({"subclass", "Thread.__init__"}),
+        """, dict(threads=frozenset({"subclass", "Thread.__init__"}),
                   imports=frozenset({"socket", "threading"}))),
     ("Thread subclass from `from threading import Thread`", """
         from threading import Thread
         class Handler(Thread):
             pass
         Handler().start()
-        """, dict(starts_threads=False, threads=frozenset({"subclass"}), imports=frozenset({"threading"}))),
+        """, dict(threads=frozenset({"subclass"}), imports=frozenset({"threading"}))),
     ("socketserver.ThreadingTCPServer", """
         import socketserver
         class Handler(socketserver.StreamRequestHandler):
@@ -50,21 +50,21 @@ ROWS = [
                     self.wfile.write(line)
         with socketserver.ThreadingTCPServer(("", 9000), Handler) as server:
             server.serve_forever()
-        """, dict(listens=True, imports_socket=True, says_import_socket=True, starts_threads=False,
+        """, dict(listens=True, imports_socket=True, says_import_socket=True,
                   threads=frozenset({"ThreadingTCPServer"}), port_literals=frozenset({9000}))),
     ("_thread.start_new_thread", """
         import _thread
         _thread.start_new_thread(handle, (conn,))
-        """, dict(starts_threads=True, threads=frozenset({"start_new_thread"}), imports=frozenset({"_thread"}))),
+        """, dict(threads=frozenset({"start_new_thread"}), imports=frozenset({"_thread"}))),
     ("ThreadPoolExecutor", """
         from concurrent.futures import ThreadPoolExecutor
         pool = ThreadPoolExecutor(8)
-        """, dict(starts_threads=True, threads=frozenset({"ThreadPoolExecutor"}),
+        """, dict(threads=frozenset({"ThreadPoolExecutor"}),
                   imports=frozenset({"concurrent.futures"}))),
     ("select loop", """
         import socket, select
         ready, _, _ = select.select(sockets, [], [])
-        """, dict(multiplexes=True, multiplexing=frozenset({"select"}), starts_threads=False, threads=frozenset())),
+        """, dict(multiplexes=True, multiplexing=frozenset({"select"}), threads=frozenset())),
     ("asyncio", """
         import asyncio
         asyncio.run(main())
@@ -80,7 +80,7 @@ ROWS = [
         threading.Thread(target=listen, daemon=True).start()
         while True:
             s.sendto(input("> ").encode(), ("127.0.0.1", 9999))
-        """, dict(listens=False, binds_to_receive=True, connects=True, transport="udp", starts_threads=True,
+        """, dict(listens=False, binds_to_receive=True, connects=True, transport="udp",
                   keyboard=frozenset({"input"}), calls_input=True, input_prompts=("> ",),
                   port_literals=frozenset({9999}))),
     ("dual mode from argv", """
@@ -256,7 +256,7 @@ ROWS = [
         except KeyboardInterrupt:
             s.send(b'/leave')
         """, dict(parsed=False, listens=True, compared=("exit",), leave_words=("exit",),
-                  imports=frozenset({"socket", "threading"}), starts_threads=True, threads=frozenset({"Thread"}),
+                  imports=frozenset({"socket", "threading"}), threads=frozenset({"Thread"}),
                   keyboard=frozenset({"input"}), input_prompts=("Enter name: ",), name_prompts=("Enter name: ",),
                   port_literals=frozenset({5000}), interrupt_sends=("/leave",), announces_only_on_reset=False,
                   newer_syntax=None)),
@@ -328,10 +328,14 @@ SELECTING = "import select\nselect.select([], [], [])\n"
     ("", SERVER_THREADS, "udp", "pass", "threads.udp_client"),
     ("", SERVER_THREADS, "tcp", "fail", "threads.client_only"),
     (SELECTING, "", "tcp", "fail", "threads.select"),
-    ("import socket, threading\nthreading.Thread(target=f)\n", "", "tcp", "fail", "threads.none"),
+    ("import socket, threading\nthreading.Thread(target=f)\n", "", "tcp", "pass", None),
+    ("import socket, threading\nclass C(threading.Thread):\n    pass\n", "", "tcp", "pass", None),
+    ("import socket\n", "", "tcp", "fail", "threads.none"),
 ])
 def test_uses_threading_verdict(server, client, transport, status, key):
-    verdict = uses_threading(read_source(in_memory({"server.py": server, "client.py": client})), transport)
+    """For a server that did not run (no thread counts), the verdict comes from the code's facts."""
+    facts = read_source(in_memory({"server.py": server, "client.py": client}))
+    verdict = uses_threading(facts, transport, ThreadsObs())
     assert (verdict.status, getattr(verdict.message, "key", None)) == (status, key)
 
 

@@ -1,7 +1,8 @@
 """Scenarios with a server of their own: each may crash or wedge it, so each costs one check at most.
 
-Disconnects (a close, then a reset, then a newcomer), CPU while idle and after disconnects, a client
-that never sends its name, and a client that never reads.
+Disconnects (a close, then a reset, then a newcomer), CPU before anyone joins, while idle and after
+disconnects (and the server's thread count before anyone joins), a client that never sends its name,
+and a client that never reads.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from ..reasons import Reason
 from ..transcript import shorten
 from .base import Scenario
 
-IDLE_WINDOW = 0.3   # seconds of sampling while idle...
+BEFORE_WINDOW = 0.3  # seconds of sampling before anyone joins...
+IDLE_WINDOW = 0.3   # ...while idle...
 AFTER_WINDOW = 0.8  # ...and after disconnects (a busy loop shows as ~100%, an idle server as ~0%)
 SAMPLE_EVERY = 0.005
 SLOW_BYTES = 8 << 20
@@ -82,13 +84,18 @@ class BusyScenario(Scenario):
     def run(self) -> None:
         h = self.h
         server = h.start_server()
+        # Some servers spin from start-up (a thread polling an empty list); counted once the start is
+        # over, the threads are those the server runs with nobody connected (grader.checks.uses_threading).
+        h.settle(server)
+        threads = procfs.thread_count(server.program.pid) or None
+        before = self.busy(server, BEFORE_WINDOW)
         users = [self.join(self.part, server, n) for n in ("Alice", "Bob", "Carol")]
         self.deliver(self.part, users[0], users[1:], "warm")
         idle = self.busy(server, IDLE_WINDOW)
         self.close(self.part, users[1])
         self.close(self.part, users[2], reset=True)
         after = self.busy(server, AFTER_WINDOW)
-        self.seen = BusyObs(idle, after, AFTER_WINDOW)
+        self.seen = BusyObs(idle, after, AFTER_WINDOW, before, threads)
 
     def busy(self, server: Server, window: float) -> float:
         """The share of `window` in which some thread of the server was running or waiting for a core.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 from ..harness import Server, ServerDown
+from ..kernel import procfs
 from ..observations import (BroadcastObs, EchoObs, JoinObs, LeaveObs, MainObs, MultiObs, PrivateObs,
                             RegistersObs, SenderObs, Start, StartObs, UnicodeObs, segment_with, two_user_pattern)
 from ..peer import Peer
@@ -172,7 +173,9 @@ class MainScenario(Scenario):
         self.seen.private = PrivateObs(shown, d.private_found, crash=self.server_state("private_message", server))
 
     def multi_user(self, users: list[Peer], server: Server) -> None:
-        """Each user speaks once: who was not heard by whom, duplicates, echoes."""
+        """Each user speaks once: who was not heard by whom, duplicates, echoes. First, with all four
+        joined and the server settled (the last join waited for that), its thread count."""
+        threads = procfs.thread_count(server.program.pid) or None
         marks = {u.name: u.mark() for u in users}
         tokens = {u.name: self.token() for u in users}
         for sender in users:
@@ -194,7 +197,8 @@ class MainScenario(Scenario):
             self.got("multi_user", u, marks[u.name])
         echo = tuple(u.name for u in users if u.count(tokens[u.name], marks[u.name]))
         names = tuple(u.name for u in users)
-        self.seen.multi = MultiObs(names, tuple(missing), tuple(dupes), echo, self.server_state("multi_user", server))
+        self.seen.multi = MultiObs(names, tuple(missing), tuple(dupes), echo, self.server_state("multi_user", server),
+                                   threads=threads)
         if two_user_pattern(names, missing):
             self.seen.two_user = True
 
