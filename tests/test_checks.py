@@ -9,7 +9,7 @@ import pytest
 from grader import runner
 from grader.checks import BY_ID, CHECKS
 from grader.messages import Msg, render
-from grader.observations import (BroadcastObs, BusyObs, CompileError, Crash, DisconnectObs, EchoObs, JoinObs,
+from grader.observations import (AfterLeave, BroadcastObs, BusyObs, CompileError, Crash, DisconnectObs, EchoObs, JoinObs,
                                  LeaveObs, MainObs, MultiObs, Observations, PrivateObs, RegistersObs, SenderObs,
                                  SilentObs, SlowObs, SourceFacts, Start, StartObs, UnicodeObs, two_user_pattern)
 from grader.reasons import Reason as R
@@ -222,16 +222,59 @@ def test_unicode():
 
 # -- checks with a server of their own ----------------------------------------------------------
 
-def test_survives_disconnect():
+def test_survives_disconnect_passes_when_everyone_who_stayed_still_chats():
     assert judge("survives_disconnect", DisconnectObs()).status == "pass"
-    closed = judge("survives_disconnect", DisconnectObs(DEAD, after_close=False))
-    assert text(closed) == ("after Carol closed her connection, Alice's messages no longer reached Bob; the server "
-                            "exited with status 1")
-    reset = judge("survives_disconnect", DisconnectObs(after_reset=False, newcomer=False))
-    assert (reset.status, reset.reasons) == ("partial", [R.SURVIVE_RESET, R.SURVIVE_NEWCOMER])
-    crashed = judge("survives_disconnect", DisconnectObs(DEAD, newcomer=None))
+
+
+def test_survives_disconnect_fails_when_a_plain_close_cuts_off_the_users_after_the_leaver():
+    close = AfterLeave("Bob", lost=(("Alice", ("Carol", "Dave")), ("Carol", ("Dave",))))
+    v = judge("survives_disconnect", DisconnectObs(close=close, reset=None))
+    assert (v.status, v.reasons) == ("fail", [R.SURVIVE_MISSED, R.SURVIVE_MISSED_MORE])
+    assert text(v) == ("after Bob closed the connection (no leave command), Alice's message did not reach Carol and "
+                       "Dave; Carol's message did not reach Dave")
+    assert render(v.message, "ru") == ("после закрытия соединения Bob (без команды выхода) сообщение Alice не дошло "
+                                       "до Carol и Dave; сообщение Carol не дошло до Dave")
+
+
+def test_survives_disconnect_fails_when_the_server_dies_after_a_plain_close():
+    died = judge("survives_disconnect", DisconnectObs(DEAD, close=AfterLeave("Bob", crash=DEAD), reset=None))
+    assert (died.status, text(died)) == ("fail", "the server exited with status 1")
+    both = AfterLeave("Bob", lost=(("Dave", ("Carol",)),), crash=DEAD)
+    v = judge("survives_disconnect", DisconnectObs(DEAD, close=both, reset=None))
+    assert (v.status, v.reasons) == ("fail", [R.SURVIVE_MISSED, "down.exited"])
+
+
+def test_survives_disconnect_is_partial_when_only_a_newcomer_fails_after_the_close():
+    refused = judge("survives_disconnect", DisconnectObs(close=AfterLeave("Bob", newcomer="Erin", joined=False)))
+    assert (refused.status, text(refused)) == (
+        "partial", "after Bob closed the connection (no leave command), the newcomer Erin could not join")
+    deaf = AfterLeave("Bob", newcomer="Erin", joined=True, newcomer_lost=(("Alice", ("Erin",)),))
+    v = judge("survives_disconnect", DisconnectObs(close=deaf))
+    assert (v.status, text(v)) == ("partial", "after Bob closed the connection (no leave command), the newcomer "
+                                              "Erin joined, but Alice's message did not reach Erin")
+
+
+def test_survives_disconnect_is_partial_when_the_chat_breaks_only_after_the_reset():
+    reset = AfterLeave("Carol", lost=(("Alice", ("Dave",)), ("Dave", ("Alice",))))
+    v = judge("survives_disconnect", DisconnectObs(reset=reset))
+    assert (v.status, v.reasons) == ("partial", [R.SURVIVE_MISSED, R.SURVIVE_MISSED_MORE])
+    assert text(v) == ("after Carol's connection was reset, Alice's message did not reach Dave; Dave's message did "
+                       "not reach Alice")
+    refused = judge("survives_disconnect", DisconnectObs(reset=AfterLeave("Carol", newcomer="Frank", joined=False)))
+    assert (refused.status, text(refused)) == ("partial", "after Carol's connection was reset, the newcomer Frank "
+                                                          "could not join")
+    assert render(refused.message, "ru") == "после сброса соединения Carol новому пользователю Frank не удалось войти"
+    deaf = AfterLeave("Carol", newcomer="Frank", joined=True, newcomer_lost=(("Frank", ("Dave",)),))
+    assert judge("survives_disconnect", DisconnectObs(reset=deaf)).reasons == [R.SURVIVE_NEWCOMER_MISSED]
+
+
+def test_survives_disconnect_is_partial_when_the_server_dies_after_the_reset():
+    crashed = judge("survives_disconnect", DisconnectObs(DEAD, reset=AfterLeave("Carol", crash=DEAD)))
     assert (crashed.status, crashed.reasons) == ("partial", ["down.exited"])
-    assert judge("survives_disconnect", DisconnectObs(newcomer=True)).status == "pass"
+    several = judge("survives_disconnect", DisconnectObs(
+        DEAD, close=AfterLeave("Bob", newcomer="Erin", joined=False),
+        reset=AfterLeave("Carol", lost=(("Alice", ("Dave",)),), crash=DEAD)))
+    assert several.reasons == [R.SURVIVE_NEWCOMER_REFUSED, R.SURVIVE_MISSED, "down.exited"]
 
 
 def test_survives_disconnect_in_a_chat_for_two():
