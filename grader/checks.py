@@ -182,21 +182,18 @@ def leave_notice(seen: LeaveObs) -> Verdict:
 
 # -- checks with a server of their own ----------------------------------------------------------
 
-def _when(after: AfterLeave, reset: bool) -> Msg:
-    return Msg(R.SURVIVE_AFTER_RESET if reset else R.SURVIVE_AFTER_CLOSE, gone=after.gone)
-
-
-def _lost_parts(after: AfterLeave, reset: bool) -> Parts:
-    """Who missed whose message among the users who stayed; the first one says after what."""
-    return Parts(Msg(R.SURVIVE_MISSED_MORE if i else R.SURVIVE_MISSED, when=_when(after, reset), sender=s,
-                     who=Names(who)) for i, (s, who) in enumerate(after.lost))
-
-
-def _newcomer_parts(after: AfterLeave, reset: bool) -> Parts:
+def _after(after: AfterLeave, reset: bool) -> Parts:
+    """What went wrong after one disconnect, said once after what: who missed whose message among the
+    users who stayed, then what the newcomer could not do."""
+    what = Parts(Msg(R.SURVIVE_MISSED, sender=s, who=Names(who)) for s, who in after.lost)
     if after.joined is False:
-        return Parts([Msg(R.SURVIVE_NEWCOMER_REFUSED, when=_when(after, reset), newcomer=after.newcomer)])
-    return Parts(Msg(R.SURVIVE_NEWCOMER_MISSED, when=_when(after, reset), newcomer=after.newcomer, sender=s,
-                     who=Names(who)) for s, who in after.newcomer_lost)
+        what.append(Msg(R.SURVIVE_NEWCOMER_REFUSED, newcomer=after.newcomer))
+    for i, (s, who) in enumerate(after.newcomer_lost):
+        what.append(Msg(R.SURVIVE_MISSED if i else R.SURVIVE_NEWCOMER_MISSED, newcomer=after.newcomer, sender=s,
+                        who=Names(who)))
+    if not what:
+        return Parts()
+    return Parts([Msg(R.SURVIVE_AFTER_RESET if reset else R.SURVIVE_AFTER_CLOSE, gone=after.gone, what=what)])
 
 
 @check("survives_disconnect", after=("broadcast",), reads=("disconnect",))
@@ -209,11 +206,11 @@ def survives_disconnect(seen: DisconnectObs) -> Verdict:
         return ok(R.SURVIVE_TWO_OK)
     close, reset = seen.close, seen.reset
     if close.lost or not close.crash.alive:   # a plain close broke the chat for those who stayed
-        broken = _lost_parts(close, reset=False)
+        broken = _after(close, reset=False)
         return fail(Parts([*broken, close.crash.why]) if not close.crash.alive else broken)
-    problems = _newcomer_parts(close, reset=False)
+    problems = _after(close, reset=False)
     if reset is not None:
-        problems += _lost_parts(reset, reset=True) + _newcomer_parts(reset, reset=True)
+        problems += _after(reset, reset=True)
     if not seen.crash.alive:
         problems.append(seen.crash.why)
     return partial(problems) if problems else ok()

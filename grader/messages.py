@@ -170,12 +170,11 @@ EN = {
     "leave.windows": " (the server announces a leave only on ConnectionResetError, which Windows raises; on Linux "
                      "a client that closes makes recv() return b'')",
     # survives_disconnect
-    "survive.after.close": "after {gone} closed the connection (no leave command)",
-    "survive.after.reset": "after {gone}'s connection was reset",
-    "survive.missed": "{when}, {sender}'s message did not reach {who}",
-    "survive.missed.more": "{sender}'s message did not reach {who}",
-    "survive.newcomer.refused": "{when}, the newcomer {newcomer} could not join",
-    "survive.newcomer.missed": "{when}, the newcomer {newcomer} joined, but {sender}'s message did not reach {who}",
+    "survive.after.close": "after {gone} closed the connection (no leave command): {what}",
+    "survive.after.reset": "after {gone}'s connection was reset: {what}",
+    "survive.missed": "{sender}'s message did not reach {who}",
+    "survive.newcomer.refused": "the newcomer {newcomer} could not join",
+    "survive.newcomer.missed": "the newcomer {newcomer} joined, but {sender}'s message did not reach {who}",
     "survive.two.close": "in this chat for two, after Bob closed his connection nobody new could chat with Alice{crash}",
     "survive.two.reset": "after Erin's connection was reset, nobody new could chat with Alice{crash}",
     "survive.two.ok": "a chat for two: a newcomer takes the place of one who left",
@@ -401,13 +400,11 @@ RU = {
     "leave.none.many": "когда {name} вышел ({how}), об этом не узнали {who}{hint}",
     "leave.windows": " (сервер объявляет выход только при ConnectionResetError, которое бывает в Windows; в Linux "
                      "при закрытии соединения клиентом recv() возвращает b'')",
-    "survive.after.close": "после закрытия соединения {gone} (без команды выхода)",
-    "survive.after.reset": "после сброса соединения {gone}",
-    "survive.missed": "{when} сообщение {sender} не дошло до {who}",
-    "survive.missed.more": "сообщение {sender} не дошло до {who}",
-    "survive.newcomer.refused": "{when} новому пользователю {newcomer} не удалось войти",
-    "survive.newcomer.missed": "{when} новому пользователю {newcomer} удалось войти, но сообщение {sender} не "
-                               "дошло до {who}",
+    "survive.after.close": "после закрытия соединения {gone} (без команды выхода): {what}",
+    "survive.after.reset": "после сброса соединения {gone}: {what}",
+    "survive.missed": "сообщение {sender} не дошло до {who}",
+    "survive.newcomer.refused": "новому пользователю {newcomer} не удалось войти",
+    "survive.newcomer.missed": "новому пользователю {newcomer} удалось войти, но сообщение {sender} не дошло до {who}",
     "survive.two.close": "в этом чате на двоих после того, как Bob закрыл соединение, никто новый не смог "
                          "переписываться с Alice{crash}",
     "survive.two.reset": "после сброса соединения Erin никто новый не смог переписываться с Alice{crash}",

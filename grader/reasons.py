@@ -78,7 +78,6 @@ class Reason(str, Enum):
     SURVIVE_AFTER_CLOSE = "survive.after.close"
     SURVIVE_AFTER_RESET = "survive.after.reset"
     SURVIVE_MISSED = "survive.missed"
-    SURVIVE_MISSED_MORE = "survive.missed.more"
     SURVIVE_NEWCOMER_REFUSED = "survive.newcomer.refused"
     SURVIVE_NEWCOMER_MISSED = "survive.newcomer.missed"
     SURVIVE_TWO_CLOSE = "survive.two.close"

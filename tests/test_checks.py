@@ -229,10 +229,10 @@ def test_survives_disconnect_passes_when_everyone_who_stayed_still_chats():
 def test_survives_disconnect_fails_when_a_plain_close_cuts_off_the_users_after_the_leaver():
     close = AfterLeave("Bob", lost=(("Alice", ("Carol", "Dave")), ("Carol", ("Dave",))))
     v = judge("survives_disconnect", DisconnectObs(close=close, reset=None))
-    assert (v.status, v.reasons) == ("fail", [R.SURVIVE_MISSED, R.SURVIVE_MISSED_MORE])
-    assert text(v) == ("after Bob closed the connection (no leave command), Alice's message did not reach Carol and "
+    assert (v.status, v.reasons) == ("fail", [R.SURVIVE_AFTER_CLOSE])
+    assert text(v) == ("after Bob closed the connection (no leave command): Alice's message did not reach Carol and "
                        "Dave; Carol's message did not reach Dave")
-    assert render(v.message, "ru") == ("после закрытия соединения Bob (без команды выхода) сообщение Alice не дошло "
+    assert render(v.message, "ru") == ("после закрытия соединения Bob (без команды выхода): сообщение Alice не дошло "
                                        "до Carol и Dave; сообщение Carol не дошло до Dave")
 
 
@@ -241,31 +241,38 @@ def test_survives_disconnect_fails_when_the_server_dies_after_a_plain_close():
     assert (died.status, text(died)) == ("fail", "the server exited with status 1")
     both = AfterLeave("Bob", lost=(("Dave", ("Carol",)),), crash=DEAD)
     v = judge("survives_disconnect", DisconnectObs(DEAD, close=both, reset=None))
-    assert (v.status, v.reasons) == ("fail", [R.SURVIVE_MISSED, "down.exited"])
+    assert (v.status, v.reasons) == ("fail", [R.SURVIVE_AFTER_CLOSE, "down.exited"])
+    # the newcomer's message killed it: still a fail, after the close
+    killed = AfterLeave("Bob", newcomer="Erin", joined=True, newcomer_lost=(("Erin", ("Alice", "Dave")),), crash=DEAD)
+    v = judge("survives_disconnect", DisconnectObs(DEAD, close=killed, reset=None))
+    assert (v.status, text(v)) == ("fail", "after Bob closed the connection (no leave command): the newcomer Erin "
+                                           "joined, but Erin's message did not reach Alice and Dave; the server "
+                                           "exited with status 1")
 
 
 def test_survives_disconnect_is_partial_when_only_a_newcomer_fails_after_the_close():
     refused = judge("survives_disconnect", DisconnectObs(close=AfterLeave("Bob", newcomer="Erin", joined=False)))
     assert (refused.status, text(refused)) == (
-        "partial", "after Bob closed the connection (no leave command), the newcomer Erin could not join")
-    deaf = AfterLeave("Bob", newcomer="Erin", joined=True, newcomer_lost=(("Alice", ("Erin",)),))
+        "partial", "after Bob closed the connection (no leave command): the newcomer Erin could not join")
+    deaf = AfterLeave("Bob", newcomer="Erin", joined=True,
+                      newcomer_lost=(("Erin", ("Dave",)), ("Alice", ("Erin", "Dave"))))
     v = judge("survives_disconnect", DisconnectObs(close=deaf))
-    assert (v.status, text(v)) == ("partial", "after Bob closed the connection (no leave command), the newcomer "
-                                              "Erin joined, but Alice's message did not reach Erin")
+    assert (v.status, text(v)) == ("partial", "after Bob closed the connection (no leave command): the newcomer "
+                                              "Erin joined, but Erin's message did not reach Dave; Alice's message "
+                                              "did not reach Erin and Dave")
 
 
 def test_survives_disconnect_is_partial_when_the_chat_breaks_only_after_the_reset():
-    reset = AfterLeave("Carol", lost=(("Alice", ("Dave",)), ("Dave", ("Alice",))))
+    reset = AfterLeave("Carol", lost=(("Alice", ("Dave",)), ("Dave", ("Alice",))), newcomer="Frank", joined=False)
     v = judge("survives_disconnect", DisconnectObs(reset=reset))
-    assert (v.status, v.reasons) == ("partial", [R.SURVIVE_MISSED, R.SURVIVE_MISSED_MORE])
-    assert text(v) == ("after Carol's connection was reset, Alice's message did not reach Dave; Dave's message did "
-                       "not reach Alice")
-    refused = judge("survives_disconnect", DisconnectObs(reset=AfterLeave("Carol", newcomer="Frank", joined=False)))
-    assert (refused.status, text(refused)) == ("partial", "after Carol's connection was reset, the newcomer Frank "
-                                                          "could not join")
-    assert render(refused.message, "ru") == "после сброса соединения Carol новому пользователю Frank не удалось войти"
+    assert (v.status, v.reasons) == ("partial", [R.SURVIVE_AFTER_RESET])
+    assert text(v) == ("after Carol's connection was reset: Alice's message did not reach Dave; Dave's message did "
+                       "not reach Alice; the newcomer Frank could not join")
+    assert render(v.message, "ru") == ("после сброса соединения Carol: сообщение Alice не дошло до Dave; сообщение "
+                                       "Dave не дошло до Alice; новому пользователю Frank не удалось войти")
     deaf = AfterLeave("Carol", newcomer="Frank", joined=True, newcomer_lost=(("Frank", ("Dave",)),))
-    assert judge("survives_disconnect", DisconnectObs(reset=deaf)).reasons == [R.SURVIVE_NEWCOMER_MISSED]
+    assert text(judge("survives_disconnect", DisconnectObs(reset=deaf))) == (
+        "after Carol's connection was reset: the newcomer Frank joined, but Frank's message did not reach Dave")
 
 
 def test_survives_disconnect_is_partial_when_the_server_dies_after_the_reset():
@@ -274,7 +281,9 @@ def test_survives_disconnect_is_partial_when_the_server_dies_after_the_reset():
     several = judge("survives_disconnect", DisconnectObs(
         DEAD, close=AfterLeave("Bob", newcomer="Erin", joined=False),
         reset=AfterLeave("Carol", lost=(("Alice", ("Dave",)),), crash=DEAD)))
-    assert several.reasons == [R.SURVIVE_NEWCOMER_REFUSED, R.SURVIVE_MISSED, "down.exited"]
+    assert several.reasons == [R.SURVIVE_AFTER_CLOSE, R.SURVIVE_AFTER_RESET, "down.exited"]
+    assert text(several).endswith("the newcomer Erin could not join; after Carol's connection was reset: Alice's "
+                                  "message did not reach Dave; the server exited with status 1")
 
 
 def test_survives_disconnect_in_a_chat_for_two():

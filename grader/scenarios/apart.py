@@ -43,27 +43,29 @@ class DisconnectScenario(Scenario):
             return
         self.close(part, bob)
         h.settle(server)
-        close = self.after_leave(server, bob, [alice, carol, dave], "Erin")
-        if close.lost or not close.crash.alive:
-            self.seen = DisconnectObs(close.crash, close=close)
+        lost = self.round([alice, carol, dave])
+        if lost or not server.alive():   # broken already: no newcomer needed to say so
+            self.seen = DisconnectObs(self.server_state(part, server), close=AfterLeave(bob.name, lost))
+            return
+        close = self.with_newcomer(server, bob, lost, [alice, dave], "Erin")
+        if not close.crash.alive:
+            self.seen = DisconnectObs(close.crash, close=close, reset=None)
             return
         self.close(part, carol, reset=True)
         h.settle(server)
-        reset = self.after_leave(server, carol, [alice, dave], "Frank")
+        reset = self.with_newcomer(server, carol, self.round([alice, dave]), [alice, dave], "Frank")
         self.seen = DisconnectObs(self.server_state(part, server), close=close, reset=reset)
 
-    def after_leave(self, server: Server, gone: Peer, stayed: list[Peer], newcomer: str) -> AfterLeave:
-        """Everyone who stayed speaks once to the others; if all arrived, a newcomer joins and chats."""
-        lost = self.round(stayed)
-        if lost or not server.alive():
-            return AfterLeave(gone.name, lost, crash=self.server_state(self.part, server))
-        peer = self.newcomer(server, newcomer)
+    def with_newcomer(self, server: Server, gone: Peer, lost: Lost, stayed: list[Peer], name: str) -> AfterLeave:
+        """A newcomer joins; it speaks to `stayed` (the first and the last user left), and the first of
+        them speaks to it and the last."""
+        peer = self.newcomer(server, name) if server.alive() else None
         if peer is None:
-            return AfterLeave(gone.name, newcomer=newcomer, joined=False, crash=self.server_state(self.part, server))
-        first, last = stayed[0], stayed[-1]
+            joined = False if server.alive() else None
+            return AfterLeave(gone.name, lost, name, joined, crash=self.server_state(self.part, server))
+        first, last = stayed
         newcomer_lost = self.round([peer, first, last], senders=[peer, first])
-        return AfterLeave(gone.name, newcomer=newcomer, joined=True, newcomer_lost=newcomer_lost,
-                          crash=self.server_state(self.part, server))
+        return AfterLeave(gone.name, lost, name, True, newcomer_lost, self.server_state(self.part, server))
 
     def round(self, users: list[Peer], senders: list[Peer] | None = None) -> Lost:
         """Each sender says one line to all the other users, in turn; who missed whose within one
