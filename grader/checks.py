@@ -8,7 +8,7 @@ assignments/checks.md is the contract for every verdict written here.
 from __future__ import annotations
 
 from .messages import Msg, Names, Parts
-from .observations import (BroadcastObs, BusyObs, Crash, DisconnectObs, EchoObs, JoinObs, LeaveObs,
+from .observations import (AfterLeave, BroadcastObs, BusyObs, Crash, DisconnectObs, EchoObs, JoinObs, LeaveObs,
                            MultiObs, PrivateObs, RegistersObs, SenderObs, SilentObs, SlowObs, SourceFacts,
                            Start, StartObs, ThreadsObs, UnicodeObs, segment_with)
 from .reasons import Reason as R, plural
@@ -191,6 +191,20 @@ def leave_notice(seen: LeaveObs) -> Verdict:
 
 # -- checks with a server of their own ----------------------------------------------------------
 
+def _after(after: AfterLeave, reset: bool) -> Parts:
+    """What went wrong after one disconnect, said once after what: who missed whose message among the
+    users who stayed, then what the newcomer could not do."""
+    what = Parts(Msg(R.SURVIVE_MISSED, sender=s, who=Names(who)) for s, who in after.lost)
+    if after.joined is False:
+        what.append(Msg(R.SURVIVE_NEWCOMER_REFUSED, newcomer=after.newcomer))
+    for i, (s, who) in enumerate(after.newcomer_lost):
+        what.append(Msg(R.SURVIVE_MISSED if i else R.SURVIVE_NEWCOMER_MISSED, newcomer=after.newcomer, sender=s,
+                        who=Names(who)))
+    if not what:
+        return Parts()
+    return Parts([Msg(R.SURVIVE_AFTER_RESET if reset else R.SURVIVE_AFTER_CLOSE, gone=after.gone, what=what)])
+
+
 @check("survives_disconnect", after=("broadcast",), reads=("disconnect",))
 def survives_disconnect(seen: DisconnectObs) -> Verdict:
     if seen.two_user:   # a chat for two: a newcomer must be able to take the place of one who left
@@ -199,13 +213,13 @@ def survives_disconnect(seen: DisconnectObs) -> Verdict:
         if not seen.after_reset or not seen.crash.alive:
             return partial(R.SURVIVE_TWO_RESET, crash=crash_note(seen.crash))
         return ok(R.SURVIVE_TWO_OK)
-    if not seen.after_close:
-        return fail(R.SURVIVE_CLOSE, crash=crash_note(seen.crash))
-    problems = Parts()
-    if not seen.after_reset:
-        problems.append(Msg(R.SURVIVE_RESET))
-    if seen.newcomer is False:
-        problems.append(Msg(R.SURVIVE_NEWCOMER))
+    close, reset = seen.close, seen.reset
+    if close.lost or not close.crash.alive:   # a plain close broke the chat for those who stayed
+        broken = _after(close, reset=False)
+        return fail(Parts([*broken, close.crash.why]) if not close.crash.alive else broken)
+    problems = _after(close, reset=False)
+    if reset is not None:
+        problems += _after(reset, reset=True)
     if not seen.crash.alive:
         problems.append(seen.crash.why)
     return partial(problems) if problems else ok()

@@ -172,9 +172,11 @@ EN = {
     "leave.windows": " (the server announces a leave only on ConnectionResetError, which Windows raises; on Linux "
                      "a client that closes makes recv() return b'')",
     # survives_disconnect
-    "survive.close": "after Carol closed her connection, Alice's messages no longer reached Bob{crash}",
-    "survive.reset": "after Dave's connection was reset, Alice's messages no longer reached Bob",
-    "survive.newcomer": "a user who joined after the disconnects could not reach Alice",
+    "survive.after.close": "after {gone} closed the connection (no leave command): {what}",
+    "survive.after.reset": "after {gone}'s connection was reset: {what}",
+    "survive.missed": "{sender}'s message did not reach {who}",
+    "survive.newcomer.refused": "the newcomer {newcomer} could not join",
+    "survive.newcomer.missed": "the newcomer {newcomer} joined, but {sender}'s message did not reach {who}",
     "survive.two.close": "in this chat for two, after Bob closed his connection nobody new could chat with Alice{crash}",
     "survive.two.reset": "after Erin's connection was reset, nobody new could chat with Alice{crash}",
     "survive.two.ok": "a chat for two: a newcomer takes the place of one who left",
@@ -416,9 +418,11 @@ RU = {
     "leave.none.many": "когда {name} вышел ({how}), об этом не узнали {who}{hint}",
     "leave.windows": " (сервер объявляет выход только при ConnectionResetError, которое бывает в Windows; в Linux "
                      "при закрытии соединения клиентом recv() возвращает b'')",
-    "survive.close": "после того как Carol закрыла соединение, сообщения Alice перестали доходить до Bob{crash}",
-    "survive.reset": "после сброса соединения Dave сообщения Alice перестали доходить до Bob",
-    "survive.newcomer": "пользователь, вошедший после отключений, не смог написать Alice",
+    "survive.after.close": "после закрытия соединения {gone} (без команды выхода): {what}",
+    "survive.after.reset": "после сброса соединения {gone}: {what}",
+    "survive.missed": "сообщение {sender} не дошло до {who}",
+    "survive.newcomer.refused": "новому пользователю {newcomer} не удалось войти",
+    "survive.newcomer.missed": "новому пользователю {newcomer} удалось войти, но сообщение {sender} не дошло до {who}",
     "survive.two.close": "в этом чате на двоих после того, как Bob закрыл соединение, никто новый не смог "
                          "переписываться с Alice{crash}",
     "survive.two.reset": "после сброса соединения Erin никто новый не смог переписываться с Alice{crash}",

@@ -186,13 +186,31 @@ class MainObs:
     two_user: bool = False                      # the chat holds two users only: the score is capped
 
 
+Lost = tuple[tuple[str, tuple[str, ...]], ...]   # (sender, the receivers its message did not reach)
+
+
+@dataclass(frozen=True)
+class AfterLeave:
+    """What one disconnect left behind: the users who stayed, each speaking once to the others, then a
+    newcomer speaking to the first and the last of them and hearing the first."""
+    gone: str                          # who closed (FIN) or was reset (RST)
+    lost: Lost = ()                    # messages among the users who stayed that did not arrive
+    newcomer: str = ""
+    joined: bool | None = None         # the newcomer got in (None: not tried: the chat or the server was broken)
+    newcomer_lost: Lost = ()           # messages from and to the newcomer that did not arrive
+    crash: Crash = Crash()             # the server when these steps ended
+
+
 @dataclass(frozen=True)
 class DisconnectObs:
-    crash: Crash = Crash()
+    crash: Crash = Crash()             # the server at the end
     two_user: bool = False             # Carol and Dave got nothing: the chat-for-two steps ran
-    after_close: bool = True           # Alice still reached Bob after Carol closed (for two: a newcomer)
-    after_reset: bool = True           # ... after Dave's reset (for two: a second newcomer after a reset)
-    newcomer: bool | None = None       # a newcomer reached Alice after both (None: the server was gone)
+    after_close: bool = True           # for two: a newcomer chatted with Alice after Bob closed
+    after_reset: bool = True           # for two: a second newcomer did after the first was reset
+    # Bob (2nd of 4) closed: what Alice, Carol, Dave and a newcomer did; then Carol was reset: what Alice,
+    # Dave and a newcomer did (None: not tried, the close had broken the chat)
+    close: AfterLeave = AfterLeave("Bob", newcomer="Erin", joined=True)
+    reset: AfterLeave | None = AfterLeave("Carol", newcomer="Frank", joined=True)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import pytest
 from grader import runner
 from grader.checks import BY_ID, CHECKS
 from grader.messages import Msg, render
-from grader.observations import (BroadcastObs, BusyObs, CompileError, Crash, DisconnectObs, EchoObs, JoinObs,
+from grader.observations import (AfterLeave, BroadcastObs, BusyObs, CompileError, Crash, DisconnectObs, EchoObs, JoinObs,
                                  LeaveObs, MainObs, MultiObs, Observations, PrivateObs, RegistersObs, SenderObs,
                                  SilentObs, SlowObs, SourceFacts, Start, StartObs, ThreadsObs, UnicodeObs,
                                  two_user_pattern)
@@ -253,16 +253,68 @@ def test_unicode():
 
 # -- checks with a server of their own ----------------------------------------------------------
 
-def test_survives_disconnect():
+def test_survives_disconnect_passes_when_everyone_who_stayed_still_chats():
     assert judge("survives_disconnect", DisconnectObs()).status == "pass"
-    closed = judge("survives_disconnect", DisconnectObs(DEAD, after_close=False))
-    assert text(closed) == ("after Carol closed her connection, Alice's messages no longer reached Bob; the server "
-                            "exited with status 1")
-    reset = judge("survives_disconnect", DisconnectObs(after_reset=False, newcomer=False))
-    assert (reset.status, reset.reasons) == ("partial", [R.SURVIVE_RESET, R.SURVIVE_NEWCOMER])
-    crashed = judge("survives_disconnect", DisconnectObs(DEAD, newcomer=None))
+
+
+def test_survives_disconnect_fails_when_a_plain_close_cuts_off_the_users_after_the_leaver():
+    close = AfterLeave("Bob", lost=(("Alice", ("Carol", "Dave")), ("Carol", ("Dave",))))
+    v = judge("survives_disconnect", DisconnectObs(close=close, reset=None))
+    assert (v.status, v.reasons) == ("fail", [R.SURVIVE_AFTER_CLOSE])
+    assert text(v) == ("after Bob closed the connection (no leave command): Alice's message did not reach Carol and "
+                       "Dave; Carol's message did not reach Dave")
+    assert render(v.message, "ru") == ("после закрытия соединения Bob (без команды выхода): сообщение Alice не дошло "
+                                       "до Carol и Dave; сообщение Carol не дошло до Dave")
+
+
+def test_survives_disconnect_fails_when_the_server_dies_after_a_plain_close():
+    died = judge("survives_disconnect", DisconnectObs(DEAD, close=AfterLeave("Bob", crash=DEAD), reset=None))
+    assert (died.status, text(died)) == ("fail", "the server exited with status 1")
+    both = AfterLeave("Bob", lost=(("Dave", ("Carol",)),), crash=DEAD)
+    v = judge("survives_disconnect", DisconnectObs(DEAD, close=both, reset=None))
+    assert (v.status, v.reasons) == ("fail", [R.SURVIVE_AFTER_CLOSE, "down.exited"])
+    # the newcomer's message killed it: still a fail, after the close
+    killed = AfterLeave("Bob", newcomer="Erin", joined=True, newcomer_lost=(("Erin", ("Alice", "Dave")),), crash=DEAD)
+    v = judge("survives_disconnect", DisconnectObs(DEAD, close=killed, reset=None))
+    assert (v.status, text(v)) == ("fail", "after Bob closed the connection (no leave command): the newcomer Erin "
+                                           "joined, but Erin's message did not reach Alice and Dave; the server "
+                                           "exited with status 1")
+
+
+def test_survives_disconnect_is_partial_when_only_a_newcomer_fails_after_the_close():
+    refused = judge("survives_disconnect", DisconnectObs(close=AfterLeave("Bob", newcomer="Erin", joined=False)))
+    assert (refused.status, text(refused)) == (
+        "partial", "after Bob closed the connection (no leave command): the newcomer Erin could not join")
+    deaf = AfterLeave("Bob", newcomer="Erin", joined=True,
+                      newcomer_lost=(("Erin", ("Dave",)), ("Alice", ("Erin", "Dave"))))
+    v = judge("survives_disconnect", DisconnectObs(close=deaf))
+    assert (v.status, text(v)) == ("partial", "after Bob closed the connection (no leave command): the newcomer "
+                                              "Erin joined, but Erin's message did not reach Dave; Alice's message "
+                                              "did not reach Erin and Dave")
+
+
+def test_survives_disconnect_is_partial_when_the_chat_breaks_only_after_the_reset():
+    reset = AfterLeave("Carol", lost=(("Alice", ("Dave",)), ("Dave", ("Alice",))), newcomer="Frank", joined=False)
+    v = judge("survives_disconnect", DisconnectObs(reset=reset))
+    assert (v.status, v.reasons) == ("partial", [R.SURVIVE_AFTER_RESET])
+    assert text(v) == ("after Carol's connection was reset: Alice's message did not reach Dave; Dave's message did "
+                       "not reach Alice; the newcomer Frank could not join")
+    assert render(v.message, "ru") == ("после сброса соединения Carol: сообщение Alice не дошло до Dave; сообщение "
+                                       "Dave не дошло до Alice; новому пользователю Frank не удалось войти")
+    deaf = AfterLeave("Carol", newcomer="Frank", joined=True, newcomer_lost=(("Frank", ("Dave",)),))
+    assert text(judge("survives_disconnect", DisconnectObs(reset=deaf))) == (
+        "after Carol's connection was reset: the newcomer Frank joined, but Frank's message did not reach Dave")
+
+
+def test_survives_disconnect_is_partial_when_the_server_dies_after_the_reset():
+    crashed = judge("survives_disconnect", DisconnectObs(DEAD, reset=AfterLeave("Carol", crash=DEAD)))
     assert (crashed.status, crashed.reasons) == ("partial", ["down.exited"])
-    assert judge("survives_disconnect", DisconnectObs(newcomer=True)).status == "pass"
+    several = judge("survives_disconnect", DisconnectObs(
+        DEAD, close=AfterLeave("Bob", newcomer="Erin", joined=False),
+        reset=AfterLeave("Carol", lost=(("Alice", ("Dave",)),), crash=DEAD)))
+    assert several.reasons == [R.SURVIVE_AFTER_CLOSE, R.SURVIVE_AFTER_RESET, "down.exited"]
+    assert text(several).endswith("the newcomer Erin could not join; after Carol's connection was reset: Alice's "
+                                  "message did not reach Dave; the server exited with status 1")
 
 
 def test_survives_disconnect_in_a_chat_for_two():

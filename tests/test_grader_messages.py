@@ -161,8 +161,9 @@ def test_rendering_names_parts_and_nesting():
     msg = Msg("join.missed.many", newcomer="Carol", watchers=Names(["Alice", "Bob", Msg("console")]))
     assert msg.render("en") == "when Carol joined, Alice, Bob and the server's console were not told"
     assert msg.render("ru") == "когда вошёл(ла) Carol, об этом не узнали Alice, Bob и консоль сервера"
-    assert render(Parts([Msg("survive.reset"), Msg("survive.newcomer")]), "en").count("; ") == 1
-    assert Msg(Reason.SURVIVE_RESET).render("ru") == Msg("survive.reset").render("ru")
+    parts = Parts([Msg("survive.missed", sender="Alice", who=Names(["Bob"])), Msg("survive.two.ok")])
+    assert render(parts, "en").count("; ") == 1
+    assert Msg(Reason.SURVIVE_TWO_OK).render("ru") == Msg("survive.two.ok").render("ru")
 
 
 @pytest.mark.timeout(60)

@@ -1,8 +1,8 @@
 """Scenarios with a server of their own: each may crash or wedge it, so each costs one check at most.
 
-Disconnects (a close, then a reset, then a newcomer), CPU before anyone joins, while idle and after
-disconnects (and the server's thread count before anyone joins), a client that never sends its name,
-and a client that never reads.
+Disconnects (the second of four closes, then the third is reset; after each the rest chat and a
+newcomer joins), CPU before anyone joins (and the server's thread count then), while idle and after
+disconnects, a client that never sends its name, and a client that never reads.
 """
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import time
 from .. import waiting
 from ..kernel import procfs
 from ..harness import Server
-from ..observations import BusyObs, DisconnectObs, SilentObs, SlowObs
+from ..observations import AfterLeave, BusyObs, DisconnectObs, Lost, SilentObs, SlowObs
 from ..peer import Peer
 from ..reasons import Reason
 from ..transcript import shorten
-from .base import Scenario
+from .base import DELIVERY, Scenario
 
 BEFORE_WINDOW = 0.3  # seconds of sampling before anyone joins...
 IDLE_WINDOW = 0.3   # ...while idle...
@@ -27,6 +27,8 @@ STALL = 2           # seconds a send may block before the server counts as stall
 
 
 class DisconnectScenario(Scenario):
+    """Bob, the second of four, closes plainly (FIN, no leave command): a dead socket left in the list
+    shows only for the users after it, Carol and Dave. Then Carol is reset (RST), with Dave after her."""
     name = "disconnect"
     part = "survives_disconnect"
 
@@ -40,16 +42,50 @@ class DisconnectScenario(Scenario):
             self.close(part, dave)
             self.two_users(server, alice, bob)
             return
-        self.close(part, carol)
+        self.close(part, bob)
         h.settle(server)
-        if any(self.deliver(part, alice, [bob], "still")[1] for _ in range(2)):
-            self.seen = DisconnectObs(self.server_state(part, server), after_close=False)
+        lost = self.round([alice, carol, dave])
+        if lost or not server.alive():   # broken already: no newcomer needed to say so
+            self.seen = DisconnectObs(self.server_state(part, server), close=AfterLeave(bob.name, lost))
             return
-        self.close(part, dave, reset=True)
+        close = self.with_newcomer(server, bob, lost, [alice, dave], "Erin")
+        if not close.crash.alive:
+            self.seen = DisconnectObs(close.crash, close=close, reset=None)
+            return
+        self.close(part, carol, reset=True)
         h.settle(server)
-        after_reset = not any(self.deliver(part, alice, [bob], "still")[1] for _ in range(2))
-        newcomer = bool(self.newcomer_reaches(server, alice, "Erin")) if server.alive() else None
-        self.seen = DisconnectObs(self.server_state(part, server), after_reset=after_reset, newcomer=newcomer)
+        reset = self.with_newcomer(server, carol, self.round([alice, dave]), [alice, dave], "Frank")
+        self.seen = DisconnectObs(self.server_state(part, server), close=close, reset=reset)
+
+    def with_newcomer(self, server: Server, gone: Peer, lost: Lost, stayed: list[Peer], name: str) -> AfterLeave:
+        """A newcomer joins; it speaks to `stayed` (the first and the last user left), and the first of
+        them speaks to it and the last."""
+        peer = self.newcomer(server, name) if server.alive() else None
+        if peer is None:
+            joined = False if server.alive() else None
+            return AfterLeave(gone.name, lost, name, joined, crash=self.server_state(self.part, server))
+        first, last = stayed
+        newcomer_lost = self.round([peer, first, last], senders=[peer, first])
+        return AfterLeave(gone.name, lost, name, True, newcomer_lost, self.server_state(self.part, server))
+
+    def round(self, users: list[Peer], senders: list[Peer] | None = None) -> Lost:
+        """Each sender says one line to all the other users, in turn; who missed whose within one
+        common DELIVERY time."""
+        part = self.part
+        senders = users if senders is None else senders
+        others = {s.name: [u for u in users if u is not s] for s in senders}
+        marks = {u.name: u.mark() for u in users}
+        tokens = {s.name: self.token() for s in senders}
+        for s in senders:
+            self.say(part, s, f"still {tokens[s.name]}")
+        deadline = time.monotonic() + self.h.left(DELIVERY)
+        lost = []
+        for s in senders:
+            missed = self.missed(part, tokens[s.name], others[s.name], [marks[u.name] for u in others[s.name]],
+                                 deadline)
+            if missed:
+                lost.append((s.name, tuple(m.name for m in missed)))
+        return tuple(lost)
 
     def two_users(self, server: Server, alice: Peer, bob: Peer) -> None:
         """A chat for two: when one leaves, a newcomer must be able to take the place."""
@@ -65,15 +101,20 @@ class DisconnectScenario(Scenario):
         self.seen = DisconnectObs(self.server_state(self.part, server), two_user=True, after_reset=bool(frank))
 
     def newcomer_reaches(self, server: Server, alice: Peer, name: str) -> Peer | None:
-        """A new user who can chat with Alice, or None. A server that is full turns newcomers away until
-        it has noticed that someone left, which takes it a moment: a turned-away user tries again."""
+        """A new user who can send to Alice, or None."""
+        peer = self.newcomer(server, name)
+        return None if peer is None or self.deliver(self.part, peer, [alice], "new")[1] else peer
+
+    def newcomer(self, server: Server, name: str) -> Peer | None:
+        """A new user let in, or None. A server that is full turns newcomers away until it has noticed
+        that someone left, which takes it a moment: a turned-away user tries again."""
         for _ in range(3):
             try:
                 peer = self.join(self.part, server, name)
             except OSError:
                 return None
             if not peer.wait_closed(self.h.left(REJOIN_WAIT)):
-                return None if self.deliver(self.part, peer, [alice], "new")[1] else peer
+                return peer
         return None
 
 
