@@ -140,7 +140,7 @@ EN = {
     "unicode.missed": "a message with Cyrillic text and an emoji did not reach {reader}{crash}",
     "unicode.broken": "Cyrillic text and an emoji arrived broken: sent {sent}, {reader} got {got}",
     # join_notice
-    "join.nobody": "when {newcomers} joined, nobody already in the chat got a notice naming them",
+    "join.nobody": "when {newcomers} joined, nobody already in the chat got a notice naming them{hint}",
     "join.missed.one": "when {newcomer} joined, {watchers} was not told",
     "join.missed.many": "when {newcomer} joined, {watchers} were not told",
     # private_message
@@ -169,6 +169,8 @@ EN = {
     "leave.none.many": "when {name} left ({how}), {who} were not told{hint}",
     "leave.windows": " (the server announces a leave only on ConnectionResetError, which Windows raises; on Linux "
                      "a client that closes makes recv() return b'')",
+    "notice.relayed": " (the only line naming {name} was '{line}': a chat message relayed under that name, "
+                      "which is not a notice)",
     # survives_disconnect
     "survive.close": "after Carol closed her connection, Alice's messages no longer reached Bob{crash}",
     "survive.reset": "after Dave's connection was reset, Alice's messages no longer reached Bob",
@@ -371,7 +373,7 @@ RU = {
     "sender.none": "{reader} получил сообщение Alice без её имени: получатели не могут понять, кто его написал",
     "unicode.missed": "сообщение с кириллицей и эмодзи не дошло до {reader}{crash}",
     "unicode.broken": "кириллица и эмодзи дошли испорченными: отправлено {sent}, {reader} получил {got}",
-    "join.nobody": "когда вошли {newcomers}, никто из уже сидевших в чате не получил уведомления с их именем",
+    "join.nobody": "когда вошли {newcomers}, никто из уже сидевших в чате не получил уведомления с их именем{hint}",
     "join.missed.one": "когда вошёл(ла) {newcomer}, об этом не узнал(а) {watchers}",
     "join.missed.many": "когда вошёл(ла) {newcomer}, об этом не узнали {watchers}",
     "private.untestable": "не удалось проверить личные сообщения: Carol не получает даже обычных сообщений",
@@ -398,6 +400,8 @@ RU = {
     "leave.none.many": "когда {name} вышел ({how}), об этом не узнали {who}{hint}",
     "leave.windows": " (сервер объявляет выход только при ConnectionResetError, которое бывает в Windows; в Linux "
                      "при закрытии соединения клиентом recv() возвращает b'')",
+    "notice.relayed": " (единственная строка с именем {name} — '{line}': сообщение чата, пересланное под этим "
+                      "именем, а не уведомление)",
     "survive.close": "после того как Carol закрыла соединение, сообщения Alice перестали доходить до Bob{crash}",
     "survive.reset": "после сброса соединения Dave сообщения Alice перестали доходить до Bob",
     "survive.newcomer": "пользователь, вошедший после отключений, не смог написать Alice",
