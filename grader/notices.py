@@ -1,25 +1,23 @@
 """What counts as a join or leave notice: server text naming a user that is not the relayed form of a
-chat message.
+chat message from that user.
 
 The main scenario sees, at its broadcast step, how this server relays a chat message: the line Bob
 got for Alice's "hello TOKEN" (`Alice: hello TOKEN`, `[Alice] hello TOKEN`, `{"from": "Alice",
 "text": "hello TOKEN"}`). That line is a template, RelayedForm: the text before the message and the
 text after it, with a hole wherever the sender's name was. A line naming Dave is then not a notice
-when it is that template filled with Dave and any text: an empty one (`Dave: `, the line a server
-relays when it sends what `recv()` returned before checking for the end), his leave command
-(`Dave: /quit`), or the name the grader typed for him (`Carol: Carol`). Only the mentions of the name
-left over are notices.
+when it is that template filled with Dave and a text Dave sent, or an empty one: `Dave: ` (a server
+that relays what `recv()` returned before checking for the end), `Dave: /quit` (his leave command),
+`Carol: Carol` (the name the grader typed for her, relayed as a chat message), or the same form
+several times on one line (`Dave: Dave: Dave: `, a server relaying `b''` in a loop without newlines).
+Every other mention of the name is a notice, also one in the shape of a chat message whose text the
+user never sent (`Bob: is amongst you now`): only the server can have written it.
 
-"Any text" needs a template that cannot be mistaken for prose: its separator between the name and the
-text holds a mark that is neither a letter, a digit nor a space (`: `, `] `, `", "text": "`). For a
-form like `Alice hello` a line `Dave left the chat` is a notice, and only whole lines with an empty
-text or the user's own typed text are relayed forms. Runs of digits and of spaces in the template
-match any such run (a timestamp, an address, a port), so `[12:04] Dave: ` is the form `[12:03]
-Alice: hello` takes.
+Runs of digits and of spaces in the template match any such run (a timestamp, an address, a port), so
+`[12:04] Dave: ` is the form `[12:03] Alice: hello` takes.
 
-Without a form (the first broadcast never arrived) the rule is the older one, kept for the leave:
-every mention of the name is a notice except those inside a relayed copy of the leaver's farewell and
-the name a server puts in front of that copy.
+Without a form (the first broadcast never arrived) the rule is the older one: every mention of the
+name is a notice, except, for a leave, those inside a relayed copy of the leaver's farewell and the
+name a server puts in front of that copy.
 """
 from __future__ import annotations
 
@@ -27,7 +25,6 @@ import re
 from dataclasses import dataclass
 
 _RUNS = re.compile(r"(\d+|\s+)")
-_LINES = re.compile(r"\r?\n")
 
 
 def _pattern(literal: str) -> str:
@@ -38,10 +35,6 @@ def _pattern(literal: str) -> str:
             continue
         out.append(r"\d+" if part.isdigit() else r"\s*" if part.isspace() else re.escape(part))
     return "".join(out)
-
-
-def _distinctive(separator: str) -> bool:
-    return any(not (c.isalnum() or c.isspace()) for c in separator)
 
 
 @dataclass(frozen=True)
@@ -63,58 +56,45 @@ class RelayedForm:
         head, tail = line[: at - start], line[at - start + len(text):]
         return cls(tuple(head.split(sender)), tuple(tail.split(sender)))
 
-    @property
-    def named(self) -> bool:
-        return len(self.before) > 1
-
     def filled(self, name: str, text: str) -> str:
         return name.join(self.before) + text + name.join(self.after)
 
-    def is_line(self, line: str, name: str, texts: tuple[str, ...]) -> bool:
-        """`line` is this form filled with `name` and one of `texts` (spaces around aside)."""
-        return any(re.fullmatch(_pattern(self.filled(name, t).strip()), line.strip()) for t in texts)
-
-    def heads(self, line: str, name: str) -> list[int]:
-        """Where, in `line`, the form's text begins after `name` was put in its place (a distinctive
-        form only): each is a relayed chat message of that user, whatever its text."""
-        if not self.named or not _distinctive(self.before[-1]):
-            return []
-        head = re.compile(r"(?<!\w)" + re.escape(name).join(map(_pattern, self.before)))
-        return [m.end() for m in head.finditer(line)]
+    def relays(self, line: str, name: str, texts: tuple[str, ...]) -> bool:
+        """`line` is this form filled with `name` and one of `texts`, once or more (spaces aside)."""
+        filled = sorted({self.filled(name, t).strip() for t in texts} - {""}, key=len, reverse=True)
+        rest = line
+        for form in filled:   # the literal forms first: a flood of megabytes costs one str.replace
+            rest = rest.replace(form, " ")
+        if not rest.strip():
+            return bool(filled)
+        # Each filled form is stripped, so no two runs of spaces meet between repeats: the match stays
+        # linear in the line's length.
+        alternatives = "|".join(map(_pattern, filled))
+        return bool(filled) and re.fullmatch(rf"\s*(?:(?:{alternatives})\s*)+", line) is not None
 
 
 @dataclass(frozen=True)
 class Mentions:
-    notices: int                 # mentions of the name that are not in a relayed chat message
-    relayed: tuple[str, ...]     # the lines naming the user that are relayed chat messages
+    """The distinct lines of a text that name a user, in two kinds."""
+    notices: tuple[str, ...]     # lines that are no relayed chat message of that user: notices
+    relayed: tuple[str, ...]     # lines that are
 
 
 def mentions(text: str, name: str, typed: tuple[str, ...], form: RelayedForm) -> Mentions:
-    """How `text` names `name`, given what the user typed (`typed`: its name, its leave command)."""
-    notices, relayed = 0, []
+    """How `text` names `name`, given what that user sent (`typed`: its name, its leave command)."""
     texts = ("", *(t for t in typed if t))
-    for line in _LINES.split(text):
-        count = line.count(name)
-        if not count:
-            continue
-        if form.is_line(line, name, texts):
-            relayed.append(line)
-            continue
-        explained = 0
-        for at in form.heads(line, name):
-            explained += len(form.before) - 1
-            explained += next((t.count(name) for t in texts[1:] if line.startswith(t, at)), 0)
-        if explained:
-            relayed.append(line)
-        notices += max(0, count - explained)
-    return Mentions(notices, tuple(relayed))
+    notices, relayed = [], []
+    for line in dict.fromkeys(text.split("\n")):   # a flood of one line is judged once
+        if name in line:
+            (relayed if form.relays(line, name, texts) else notices).append(line)
+    return Mentions(tuple(notices), tuple(relayed))
 
 
 def joined(text: str, name: str, hello: str, form: RelayedForm | None) -> bool:
     """A watcher who got `text` from a join on was told of `name` joining (the grader typed `hello`)."""
     if form is None:
         return name in text
-    return mentions(text, name, (hello,), form).notices > 0
+    return bool(mentions(text, name, (hello,), form).notices)
 
 
 def farewell_copies(text: str, name: str, goodbye: str, server_adds_name: bool) -> int:
@@ -130,4 +110,4 @@ def left(text: str, name: str, goodbye: str, form: RelayedForm | None, server_ad
     count = text.count(name)
     if count <= farewell_copies(text, name, goodbye, server_adds_name):
         return False
-    return form is None or mentions(text, name, (goodbye, name), form).notices > 0
+    return form is None or bool(mentions(text, name, (goodbye,), form).notices)

@@ -191,6 +191,10 @@ def test_a_typed_name_relayed_as_a_chat_line_is_no_join_notice():
     after = (("Bob", "Alice", "Bob: Bob\n* Bob joined\n"), ("Carol", "Alice", "Server: Carol joined"),
              ("Carol", "Bob", "[Carol joined]"))
     assert judge("join_notice", JoinObs(after, typed, COLON)).status == "pass"
+    # the server's own line in the shape of a chat message (its words typed by nobody) is a notice
+    shaped = (("Bob", "Alice", "Bob: is amongst you now"), ("Carol", "Alice", "Carol: is amongst you now"),
+              ("Carol", "Bob", "Carol: is amongst you now"))
+    assert judge("join_notice", JoinObs(shaped, typed, COLON)).status == "pass"
     part = judge("join_notice", JoinObs((*after[:2], relayed[2]), typed, COLON))
     assert (part.status, text(part)) == ("partial", "when Carol joined, Bob was not told")
 
@@ -227,11 +231,14 @@ def test_an_empty_chat_line_relayed_after_a_close_is_no_leave_notice():
     # a notice glued to the relayed empty line (raw recv() framing, no newlines) is still a notice
     assert _left(("Alice", "Dave: *** Dave left ***")).status == "pass"
     assert _left(("Alice", "Dave: \n* Dave left"), ("Bob", "Dave: ")).reason is R.LEAVE_SOME_ONE
-    # the relayed leave command is no notice either, with or without the form; any text under his name neither
+    # the relayed leave command is no notice either, with or without the form
     assert _left(("Alice", "Dave: /quit\n"), goodbye="/quit").reason is R.LEAVE_NONE_ONE
     assert _left(("Alice", "Dave: /quit\n"), goodbye="/quit", form=None).reason is R.LEAVE_NONE_ONE
-    assert _left(("Alice", "Dave: bye all\n")).reason is R.LEAVE_NONE_ONE
-    assert _left(("Alice", "Dave: /quitDave has left")).status == "pass"
+    assert _left(("Alice", "Dave: /quitDave has left"), goodbye="/quit").status == "pass"
+    # a flood of empty lines, one line or many, is none either
+    assert _left(("Alice", "Dave: " * 5000), ("Bob", "Dave: \n" * 5000)).reason is R.LEAVE_NONE_MANY
+    # a line in the shape of a chat message with words Dave never sent can only be the server's: a notice
+    assert _left(("Alice", "Dave: has left the chat\n")).status == "pass"
     # the farewell rule stays: a relayed farewell naming him is "partial", also inside the form
     farewell = _left(("Alice", "Dave: *Dave left*"), goodbye="*Dave left*")
     assert (farewell.status, farewell.reason) == ("partial", R.LEAVE_FAREWELL)
@@ -240,27 +247,26 @@ def test_an_empty_chat_line_relayed_after_a_close_is_no_leave_notice():
 def test_the_relayed_form_of_a_chat_message():
     def relayed(line, sent="hello T1"):
         return RelayedForm.seen(f"{line}\n", "Alice", sent)
-    cases = [  # (the line Bob got for Alice's message, a relayed chat line of Dave, a notice naming Dave)
+    cases = [  # (the line Bob got for Alice's message, a relayed empty line of Dave, a notice naming Dave)
         ("Alice: hello T1", "Dave:", "Dave left"),
         ("[Alice]: hello T1", "[Dave]: ", "[Server]: Dave left"),
-        ("[12:03:04] <Alice> hello T1", "[12:04:59] <Dave> whatever", "[12:04:59] Dave left"),
+        ("[12:03:04] <Alice> hello T1", "[12:04:59] <Dave> ", "[12:04:59] <Dave> left the chat"),
         ('{"from": "Alice", "text": "hello T1"}', '{"from": "Dave", "text": ""}', '{"type": "left", "user": "Dave"}'),
         ("MSG Alice: hello T1 (from Alice)", "MSG Dave:  (from Dave)", "LEFT Dave"),
     ]
     for line, chat, notice in cases:
         form = relayed(line)
-        assert notices.mentions(chat, "Dave", (), form).notices == 0, (line, chat)
-        assert notices.mentions(notice, "Dave", (), form).notices == 1, (line, notice)
-    # what has the form of a chat message is one, whatever its words
-    assert notices.mentions("Dave: left the chat", "Dave", (), relayed("Alice: hello T1")).notices == 0
-    # a form that reads as prose (name, space, text): only empty or typed texts are relayed lines
+        assert notices.mentions(chat, "Dave", (), form).notices == (), (line, chat)
+        assert notices.mentions(notice, "Dave", (), form).notices == (notice,), (line, notice)
+        assert notices.mentions(f"{chat}\n{notice}\n", "Dave", (), form) == notices.Mentions((notice,), (chat,))
+    # a form that reads as prose (name, space, text) is judged the same way
     prose = relayed("Alice hello T1")
-    assert notices.mentions("Dave left the chat", "Dave", (), prose).notices == 1
-    assert notices.mentions("Dave \nDave /quit", "Dave", ("/quit",), prose).notices == 0
+    assert notices.mentions("Dave left the chat", "Dave", (), prose).notices
+    assert notices.mentions("Dave \nDave /quit", "Dave", ("/quit",), prose).notices == ()
     # a server that names nobody: the typed name relayed as it is
     bare = relayed("hello T1")
-    assert not bare.named and notices.mentions("Carol\n", "Carol", ("Carol",), bare).notices == 0
-    assert notices.mentions("Carol joined\n", "Carol", ("Carol",), bare).notices == 1
+    assert notices.mentions("Carol\n", "Carol", ("Carol",), bare).notices == ()
+    assert notices.mentions("Carol joined\n", "Carol", ("Carol",), bare).notices
     # an address as the sender: its digits are any digits
     address = relayed("('127.0.0.1', 40512): Carol", sent="Carol")
     assert notices.joined("('127.0.0.1', 40999): Carol", "Carol", "Carol", address) is False
