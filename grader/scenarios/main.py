@@ -12,7 +12,6 @@ import time
 
 from .. import notices
 from ..harness import Server, ServerDown
-from ..notices import RelayedForm
 from ..observations import (BroadcastObs, EchoObs, JoinObs, LeaveObs, MainObs, MultiObs, PrivateObs,
                             RegistersObs, SenderObs, Start, StartObs, UnicodeObs, segment_with, two_user_pattern)
 from ..peer import Peer
@@ -27,7 +26,7 @@ class MainScenario(Scenario):
 
     def run(self) -> None:
         self.seen = seen = MainObs()
-        self.form: RelayedForm | None = None   # how the server relays a chat message, once seen
+        self.form: notices.RelayedForm | None = None   # how the server relays a chat message, once seen
         alice, server = self.start()
         if alice is None:
             return
@@ -44,7 +43,7 @@ class MainScenario(Scenario):
             self.leave(bob, [alice, carol], server)
             return
         seen.broadcast = BroadcastObs(True, seconds=DELIVERY)
-        self.form = RelayedForm.seen(bob.text(mark), "Alice", f"hello {token}")   # what deliver() sent
+        self.form = notices.RelayedForm.seen(bob.text(mark), "Alice", f"hello {token}")   # what deliver() sent
         first_around = segment_with(bob.text(), token)
         echoed = ("Alice",) if alice.count(token) else ()
         self.sender_name(alice, bob, first_around)
@@ -134,7 +133,7 @@ class MainScenario(Scenario):
         peer = self.join("join_notice", server, name)
         deadline = time.monotonic() + self.h.left(NOTICE / 2)
         hello, form = self.typed_name(name), self.form
-        if form is None:  # before the first broadcast: any mention is a notice until the form is known
+        if form is None:  # the form is not seen yet: wait for any mention; the check judges it by the form
             self.missed("join_notice", name, watchers, marks, deadline)
         else:
             self.watch("join_notice", watchers, marks, deadline, lambda got: notices.joined(got, name, hello, form))
