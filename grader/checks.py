@@ -7,6 +7,7 @@ assignments/checks.md is the contract for every verdict written here.
 """
 from __future__ import annotations
 
+from . import notices
 from .messages import Msg, Names, Parts
 from .observations import (AfterLeave, BroadcastObs, BusyObs, Crash, DisconnectObs, EchoObs, JoinObs, LeaveObs,
                            MultiObs, PrivateObs, RegistersObs, SenderObs, SilentObs, SlowObs, SourceFacts,
@@ -139,45 +140,57 @@ def no_echo(seen: EchoObs) -> Verdict:
     return fail(problems) if problems else ok()
 
 
+def relayed_hint(name: str, relayed: list[str]) -> Msg:
+    """Why mentions of `name` were not counted: the line a server relayed as a chat message under it."""
+    return Msg(R.NOTICE_RELAYED, name=name, line=relayed[0]) if relayed else Msg(R.EMPTY)
+
+
+def _relayed_lines(text: str, name: str, typed: str, form) -> list[str]:
+    return list(notices.mentions(text, name, (typed,), form).relayed) if form is not None else []
+
+
 @check("join_notice", after=("registers_name",), reads=("main.join",))
 def join_notice(seen: JoinObs) -> Verdict:
     if seen.console_told is not None:
         return ok() if seen.console_told else fail(R.CONSOLE_NO_JOIN)
-    told = [t for t in seen.told if t[0] == "Bob"] if seen.two_user else list(seen.told)
+    typed = dict(seen.typed)
+    watched = [t for t in seen.seen if t[0] == "Bob"] if seen.two_user else list(seen.seen)
     missed: dict[str, list[str]] = {}
-    for newcomer, watcher, hit in told:
-        if not hit:
+    relayed: dict[str, list[str]] = {}
+    for newcomer, watcher, got in watched:
+        if not notices.joined(got, newcomer, typed.get(newcomer, ""), seen.form):
             missed.setdefault(newcomer, []).append(watcher)
+            relayed.setdefault(newcomer, []).extend(_relayed_lines(got, newcomer, typed.get(newcomer, ""), seen.form))
     if not missed:
         return ok()
-    if sum(map(len, missed.values())) == len(told):
-        return fail(R.JOIN_NOBODY, newcomers=Names(dict.fromkeys(t[0] for t in told)))
+    if sum(map(len, missed.values())) == len(watched):
+        first = next(((n, lines) for n, lines in relayed.items() if lines), ("", []))
+        return fail(R.JOIN_NOBODY, newcomers=Names(dict.fromkeys(t[0] for t in watched)), hint=relayed_hint(*first))
     return partial(Parts(Msg(plural(R.JOIN_MISSED_ONE, R.JOIN_MISSED_MANY, w), newcomer=n, watchers=Names(w))
                          for n, w in missed.items()))
 
 
-def _leave_counts(seen: LeaveObs) -> tuple[list, list, list]:
-    """Who was told of the leave, who saw only the leaver's relayed farewell, who saw nothing."""
+def _leave_counts(seen: LeaveObs) -> tuple[list, list, list, list]:
+    """Who was told of the leave, who saw only the leaver's relayed farewell, who saw nothing, and the
+    lines the silent ones got that were chat messages relayed under the leaver's name."""
     name, goodbye = seen.leaver, seen.goodbye
-    told, farewell_only, silent = [], [], []
+    told, farewell_only, silent, relayed = [], [], [], []
     for observer, text in seen.seen:
-        relayed = text.count(goodbye) if goodbye else 0
-        # A relayed copy of the goodbye accounts for the name inside it and the one the server prefixes.
-        explained = relayed * ((name in goodbye) + seen.server_adds_name)
-        if text.count(name) > explained:
+        if notices.left(text, name, goodbye, seen.form, seen.server_adds_name):
             told.append(observer)
-        elif relayed and name in goodbye:
+        elif goodbye and goodbye in text and name in goodbye:
             farewell_only.append(observer)
         else:
             silent.append(observer)
-    return told, farewell_only, silent
+            relayed += _relayed_lines(text, name, goodbye, seen.form)
+    return told, farewell_only, silent, relayed
 
 
 @check("leave_notice", after=("registers_name",), reads=("main.leave",))
 def leave_notice(seen: LeaveObs) -> Verdict:
     name, goodbye = seen.leaver, seen.goodbye
     how = Msg(R.LEAVE_HOW_GOODBYE, goodbye=goodbye) if goodbye else Msg(R.LEAVE_HOW_CLOSE)
-    told, farewell_only, silent = _leave_counts(seen)
+    told, farewell_only, silent, relayed = _leave_counts(seen)
     if told and not silent and not farewell_only:
         return ok()
     if told:
@@ -185,7 +198,7 @@ def leave_notice(seen: LeaveObs) -> Verdict:
         return partial(plural(R.LEAVE_SOME_ONE, R.LEAVE_SOME_MANY, untold), name=name, how=how, who=Names(untold))
     if farewell_only:
         return partial(R.LEAVE_FAREWELL, name=name, goodbye=goodbye)
-    hint = Msg(R.LEAVE_WINDOWS) if seen.announces_only_on_reset else Msg(R.EMPTY)
+    hint = Msg(R.LEAVE_WINDOWS) if seen.announces_only_on_reset else relayed_hint(name, relayed)
     return fail(plural(R.LEAVE_NONE_ONE, R.LEAVE_NONE_MANY, silent), name=name, how=how, who=Names(silent), hint=hint)
 
 

@@ -142,7 +142,7 @@ EN = {
     "unicode.missed": "a message with Cyrillic text and an emoji did not reach {reader}{crash}",
     "unicode.broken": "Cyrillic text and an emoji arrived broken: sent {sent}, {reader} got {got}",
     # join_notice
-    "join.nobody": "when {newcomers} joined, nobody already in the chat got a notice naming them",
+    "join.nobody": "when {newcomers} joined, nobody already in the chat got a notice naming them{hint}",
     "join.missed.one": "when {newcomer} joined, {watchers} was not told",
     "join.missed.many": "when {newcomer} joined, {watchers} were not told",
     # private_message
@@ -171,6 +171,8 @@ EN = {
     "leave.none.many": "when {name} left ({how}), {who} were not told{hint}",
     "leave.windows": " (the server announces a leave only on ConnectionResetError, which Windows raises; on Linux "
                      "a client that closes makes recv() return b'')",
+    "notice.relayed": " (the only line naming {name} was '{line}': a chat message relayed under that name, "
+                      "which is not a notice)",
     # survives_disconnect
     "survive.after.close": "after {gone} closed the connection (no leave command): {what}",
     "survive.after.reset": "after {gone}'s connection was reset: {what}",
@@ -391,7 +393,7 @@ RU = {
     "sender.none": "{reader} получил сообщение Alice без её имени: получатели не могут понять, кто его написал",
     "unicode.missed": "сообщение с кириллицей и эмодзи не дошло до {reader}{crash}",
     "unicode.broken": "кириллица и эмодзи дошли испорченными: отправлено {sent}, {reader} получил {got}",
-    "join.nobody": "когда вошли {newcomers}, никто из уже сидевших в чате не получил уведомления с их именем",
+    "join.nobody": "когда вошли {newcomers}, никто из уже сидевших в чате не получил уведомления с их именем{hint}",
     "join.missed.one": "когда вошёл(ла) {newcomer}, об этом не узнал(а) {watchers}",
     "join.missed.many": "когда вошёл(ла) {newcomer}, об этом не узнали {watchers}",
     "private.untestable": "не удалось проверить личные сообщения: Carol не получает даже обычных сообщений",
@@ -418,6 +420,8 @@ RU = {
     "leave.none.many": "когда {name} вышел ({how}), об этом не узнали {who}{hint}",
     "leave.windows": " (сервер объявляет выход только при ConnectionResetError, которое бывает в Windows; в Linux "
                      "при закрытии соединения клиентом recv() возвращает b'')",
+    "notice.relayed": " (единственная строка с именем {name} — '{line}': сообщение чата, пересланное под этим "
+                      "именем, а не уведомление)",
     "survive.after.close": "после закрытия соединения {gone} (без команды выхода): {what}",
     "survive.after.reset": "после сброса соединения {gone}: {what}",
     "survive.missed": "сообщение {sender} не дошло до {who}",

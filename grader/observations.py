@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from .messages import Msg
+from .notices import RelayedForm
 from .transcript import Transcript
 from .verdict import Verdict
 
@@ -112,7 +113,9 @@ class UnicodeObs:
 
 @dataclass(frozen=True)
 class JoinObs:
-    told: tuple[tuple[str, str, bool], ...] = ()   # (newcomer, watcher, whether the watcher was told)
+    seen: tuple[tuple[str, str, str], ...] = ()     # (newcomer, watcher, what the watcher got from the join on)
+    typed: tuple[tuple[str, str], ...] = ()         # (newcomer, what the grader sent as its name)
+    form: RelayedForm | None = None                 # how the server relays a chat message (None: not seen)
     two_user: bool = False                          # only the first two users could chat
     console_told: bool | None = None                # a console chat: whether the console saw Alice's name
 
@@ -169,6 +172,7 @@ class LeaveObs:
     seen: tuple[tuple[str | Msg, str], ...]     # (observer, what it got from the leave on)
     server_adds_name: bool = False              # the server puts the sender's name on a relayed line
     announces_only_on_reset: bool = False
+    form: RelayedForm | None = None             # how the server relays a chat message (None: not seen)
 
 
 @dataclass

@@ -61,6 +61,7 @@ class Reason(str, Enum):
     LEAVE_NONE_ONE = "leave.none.one"
     LEAVE_NONE_MANY = "leave.none.many"
     LEAVE_WINDOWS = "leave.windows"
+    NOTICE_RELAYED = "notice.relayed"
     # private_message
     PRIVATE_UNTESTABLE = "private.untestable"
     PRIVATE_NONE = "private.none"

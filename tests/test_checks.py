@@ -8,9 +8,10 @@ import dataclasses
 
 import pytest
 
-from grader import runner
+from grader import notices, runner
 from grader.checks import BY_ID, CHECKS
 from grader.messages import Msg, render
+from grader.notices import RelayedForm
 from grader.observations import (AfterLeave, BroadcastObs, BusyObs, CompileError, Crash, DisconnectObs, EchoObs, JoinObs,
                                  LeaveObs, MainObs, MultiObs, Observations, PrivateObs, RegistersObs, SenderObs,
                                  SilentObs, SlowObs, SourceFacts, Start, StartObs, ThreadsObs, UnicodeObs,
@@ -190,19 +191,43 @@ def test_no_echo():
     assert text(many) == "Alice and Bob got their own message back; Dave got Carol's message twice"
 
 
+TOLD = (("Bob", "Alice", "* Bob joined"), ("Carol", "Alice", "* Carol joined"), ("Carol", "Bob", "* Carol joined"))
+COLON = RelayedForm.seen("Alice: hello T1\n", "Alice", "hello T1")
+
+
 def test_join_notice():
-    told = (("Bob", "Alice", True), ("Carol", "Alice", True), ("Carol", "Bob", True))
-    assert judge("join_notice", JoinObs(told)).status == "pass"
-    nobody = judge("join_notice", JoinObs(tuple((n, w, False) for n, w, _ in told)))
+    assert judge("join_notice", JoinObs(TOLD)).status == "pass"
+    nobody = judge("join_notice", JoinObs(tuple((n, w, "") for n, w, _ in TOLD)))
     assert text(nobody) == "when Bob and Carol joined, nobody already in the chat got a notice naming them"
-    some = judge("join_notice", JoinObs((("Bob", "Alice", True), ("Carol", "Alice", False), ("Carol", "Bob", False))))
+    some = judge("join_notice", JoinObs((TOLD[0], ("Carol", "Alice", ""), ("Carol", "Bob", ""))))
     assert (some.status, text(some)) == ("partial", "when Carol joined, Alice and Bob were not told")
-    one = judge("join_notice", JoinObs((("Bob", "Alice", False), ("Carol", "Alice", True), ("Carol", "Bob", True))))
+    one = judge("join_notice", JoinObs((("Bob", "Alice", ""), *TOLD[1:])))
     assert one.reasons == [R.JOIN_MISSED_ONE]
-    two = JoinObs((("Bob", "Alice", True), ("Carol", "Alice", False), ("Carol", "Bob", False)), two_user=True)
+    two = JoinObs((TOLD[0], ("Carol", "Alice", ""), ("Carol", "Bob", "")), two_user=True)
     assert judge("join_notice", two).status == "pass"   # in a chat for two only Bob's arrival counts
     assert judge("join_notice", JoinObs(console_told=True)).status == "pass"
     assert judge("join_notice", JoinObs(console_told=False)).reason is R.CONSOLE_NO_JOIN
+
+
+def test_a_typed_name_relayed_as_a_chat_line_is_no_join_notice():
+    typed = (("Bob", "Bob"), ("Carol", "Carol"))
+    relayed = (("Bob", "Alice", "Bob: Bob\n"), ("Carol", "Alice", "Carol: Carol\n"), ("Carol", "Bob", "Carol: Carol\n"))
+    nobody = judge("join_notice", JoinObs(relayed, typed, COLON))
+    assert (nobody.status, text(nobody)) == ("fail", "when Bob and Carol joined, nobody already in the chat got a "
+                                             "notice naming them (the only line naming Bob was 'Bob: Bob': a chat "
+                                             "message relayed under that name, which is not a notice)")
+    # without the form (the first broadcast failed) any mention is a notice, as before
+    assert judge("join_notice", JoinObs(relayed, typed)).status == "pass"
+    # a notice after the relayed name counts; so does one in the chat-message shape of another sender
+    after = (("Bob", "Alice", "Bob: Bob\n* Bob joined\n"), ("Carol", "Alice", "Server: Carol joined"),
+             ("Carol", "Bob", "[Carol joined]"))
+    assert judge("join_notice", JoinObs(after, typed, COLON)).status == "pass"
+    # the server's own line in the shape of a chat message (its words typed by nobody) is a notice
+    shaped = (("Bob", "Alice", "Bob: is amongst you now"), ("Carol", "Alice", "Carol: is amongst you now"),
+              ("Carol", "Bob", "Carol: is amongst you now"))
+    assert judge("join_notice", JoinObs(shaped, typed, COLON)).status == "pass"
+    part = judge("join_notice", JoinObs((*after[:2], relayed[2]), typed, COLON))
+    assert (part.status, text(part)) == ("partial", "when Carol joined, Bob was not told")
 
 
 def test_leave_notice():
@@ -222,6 +247,61 @@ def test_leave_notice():
     assert text(none) == "when Dave left (sent '/quit' and closed the connection), Alice was not told"
     windows = leave(("Alice", ""), ("Bob", ""), windows=True)
     assert windows.reason is R.LEAVE_NONE_MANY and "ConnectionResetError" in text(windows)
+
+
+def _left(*seen, goodbye="", form=COLON):
+    return judge("leave_notice", LeaveObs("Dave", goodbye, seen, server_adds_name=True, form=form))
+
+
+def test_an_empty_chat_line_relayed_after_a_close_is_no_leave_notice():
+    empty = _left(("Alice", "Dave: "), ("Bob", "Dave: "))
+    assert (empty.status, empty.reason) == ("fail", R.LEAVE_NONE_MANY)
+    assert text(empty) == ("when Dave left (closed the connection), Alice and Bob were not told (the only line "
+                           "naming Dave was 'Dave: ': a chat message relayed under that name, which is not a notice)")
+    assert _left(("Alice", "Dave: "), form=None).status == "pass"   # without the form: the rule of before
+    # a notice glued to the relayed empty line (raw recv() framing, no newlines) is still a notice
+    assert _left(("Alice", "Dave: *** Dave left ***")).status == "pass"
+    assert _left(("Alice", "Dave: \n* Dave left"), ("Bob", "Dave: ")).reason is R.LEAVE_SOME_ONE
+    # the relayed leave command is no notice either, with or without the form
+    assert _left(("Alice", "Dave: /quit\n"), goodbye="/quit").reason is R.LEAVE_NONE_ONE
+    assert _left(("Alice", "Dave: /quit\n"), goodbye="/quit", form=None).reason is R.LEAVE_NONE_ONE
+    assert _left(("Alice", "Dave: /quitDave has left"), goodbye="/quit").status == "pass"
+    # a flood of empty lines, one line or many, is none either
+    assert _left(("Alice", "Dave: " * 5000), ("Bob", "Dave: \n" * 5000)).reason is R.LEAVE_NONE_MANY
+    # a line in the shape of a chat message with words Dave never sent can only be the server's: a notice
+    assert _left(("Alice", "Dave: has left the chat\n")).status == "pass"
+    # the farewell rule stays: a relayed farewell naming him is "partial", also inside the form
+    farewell = _left(("Alice", "Dave: *Dave left*"), goodbye="*Dave left*")
+    assert (farewell.status, farewell.reason) == ("partial", R.LEAVE_FAREWELL)
+
+
+def test_the_relayed_form_of_a_chat_message():
+    def relayed(line, sent="hello T1"):
+        return RelayedForm.seen(f"{line}\n", "Alice", sent)
+    cases = [  # (the line Bob got for Alice's message, a relayed empty line of Dave, a notice naming Dave)
+        ("Alice: hello T1", "Dave:", "Dave left"),
+        ("[Alice]: hello T1", "[Dave]: ", "[Server]: Dave left"),
+        ("[12:03:04] <Alice> hello T1", "[12:04:59] <Dave> ", "[12:04:59] <Dave> left the chat"),
+        ('{"from": "Alice", "text": "hello T1"}', '{"from": "Dave", "text": ""}', '{"type": "left", "user": "Dave"}'),
+        ("MSG Alice: hello T1 (from Alice)", "MSG Dave:  (from Dave)", "LEFT Dave"),
+    ]
+    for line, chat, notice in cases:
+        form = relayed(line)
+        assert notices.mentions(chat, "Dave", (), form).notices == (), (line, chat)
+        assert notices.mentions(notice, "Dave", (), form).notices == (notice,), (line, notice)
+        assert notices.mentions(f"{chat}\n{notice}\n", "Dave", (), form) == notices.Mentions((notice,), (chat,))
+    # a form that reads as prose (name, space, text) is judged the same way
+    prose = relayed("Alice hello T1")
+    assert notices.mentions("Dave left the chat", "Dave", (), prose).notices
+    assert notices.mentions("Dave \nDave /quit", "Dave", ("/quit",), prose).notices == ()
+    # a server that names nobody: the typed name relayed as it is
+    bare = relayed("hello T1")
+    assert notices.mentions("Carol\n", "Carol", ("Carol",), bare).notices == ()
+    assert notices.mentions("Carol joined\n", "Carol", ("Carol",), bare).notices
+    # an address as the sender: its digits are any digits
+    address = relayed("('127.0.0.1', 40512): Carol", sent="Carol")
+    assert notices.joined("('127.0.0.1', 40999): Carol", "Carol", "Carol", address) is False
+    assert relayed("Bob got nothing", sent="hello T9") is None
 
 
 def test_private_message():
@@ -359,7 +439,7 @@ def test_slow_reader():
 
 def everything_seen(**main) -> Observations:
     """A grading in which every scenario saw a working chat."""
-    told = (("Bob", "Alice", True), ("Carol", "Alice", True), ("Carol", "Bob", True))
+    told = TOLD
     seen = dict(start=StartObs(Start.STARTED), registers=RegistersObs(False), broadcast=BroadcastObs(True),
                 sender=SenderObs("Bob", True, "Alice: x T1", "Alice: x T0", False),
                 unicode=UnicodeObs("Bob", "ü T2", "T2", True, "ü T2"), join=JoinObs(told),

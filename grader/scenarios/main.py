@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from .. import notices
 from ..harness import Server, ServerDown
 from ..kernel import procfs
 from ..observations import (BroadcastObs, EchoObs, JoinObs, LeaveObs, MainObs, MultiObs, PrivateObs,
@@ -26,21 +27,24 @@ class MainScenario(Scenario):
 
     def run(self) -> None:
         self.seen = seen = MainObs()
+        self.form: notices.RelayedForm | None = None   # how the server relays a chat message, once seen
         alice, server = self.start()
         if alice is None:
             return
-        seen_join: list[tuple[str, str, bool]] = []
+        seen_join: list[tuple[str, str, str]] = []
         bob = self.join_watched(server, "Bob", [alice], seen_join)
+        mark = bob.mark()
         token, missed = self.deliver("broadcast", alice, [bob], "hello")
         if missed:
             if self.facts.reads_keyboard and self.console_chat():
                 return
             seen.broadcast = BroadcastObs(False, self.server_state("broadcast", server), DELIVERY)
             carol = self.join_watched(server, "Carol", [alice, bob], seen_join)
-            seen.join = JoinObs(tuple(seen_join))
+            seen.join = self.join_obs(seen_join)
             self.leave(bob, [alice, carol], server)
             return
         seen.broadcast = BroadcastObs(True, seconds=DELIVERY)
+        self.form = notices.RelayedForm.seen(bob.text(mark), "Alice", f"hello {token}")   # what deliver() sent
         first_around = segment_with(bob.text(), token)
         echoed = ("Alice",) if alice.count(token) else ()
         self.sender_name(alice, bob, first_around)
@@ -51,7 +55,7 @@ class MainScenario(Scenario):
         users = [alice, bob, carol, dave]
         self.multi_user(users, server)
         seen.echo = EchoObs(echoed, seen.multi.echo, seen.multi.dupes)
-        seen.join = JoinObs(tuple(seen_join), two_user=seen.two_user)
+        seen.join = self.join_obs(seen_join, two_user=seen.two_user)
         if seen.two_user:  # leave with a user who really is in the chat
             self.leave(bob, [alice], server)
         else:
@@ -125,12 +129,31 @@ class MainScenario(Scenario):
         return True
 
     def join_watched(self, server: Server, name: str, watchers: list, seen: list) -> Peer:
+        """`name` joins; what each watcher got from then on, until it was told (or the notice time ran out)."""
         marks = [w.mark() for w in watchers]
         peer = self.join("join_notice", server, name)
         deadline = time.monotonic() + self.h.left(NOTICE / 2)
-        missed = self.missed("join_notice", name, watchers, marks, deadline)
-        seen += [(name, w.name, w not in missed) for w in watchers]
+        hello, form = self.typed_name(name), self.form
+        if form is None:  # the form is not seen yet: wait for any mention; the check judges it by the form
+            self.missed("join_notice", name, watchers, marks, deadline)
+        else:
+            self.watch("join_notice", watchers, marks, deadline, lambda got: notices.joined(got, name, hello, form))
+        seen += [(name, w.name, w.text(m)) for w, m in zip(watchers, marks)]
         return peer
+
+    def typed_name(self, name: str) -> str:
+        """What the grader sent as `name`'s name ("" for nothing)."""
+        return (self.h.dialect.hello(name) or b"").decode("utf-8", "replace").strip()
+
+    def join_obs(self, seen_join: list, two_user: bool = False) -> JoinObs:
+        typed = tuple((n, self.typed_name(n)) for n in dict.fromkeys(t[0] for t in seen_join))
+        return JoinObs(tuple(seen_join), typed, self.form, two_user=two_user)
+
+    def watch(self, part: str, watchers: list[Peer], marks: list[int], deadline: float, told) -> None:
+        """Wait, to one common deadline, until `told(what each watcher got since its mark)` holds."""
+        for w, mark in zip(watchers, marks):
+            w.wait(lambda data: told(data.decode("utf-8", "replace")), max(0.0, deadline - time.monotonic()), mark)
+            self.got(part, w, mark)
 
     def sender_name(self, alice: Peer, reader, first_around: str) -> None:
         h, d = self.h, self.h.dialect
@@ -212,11 +235,20 @@ class MainScenario(Scenario):
         self.log.add("leave_notice", "sent", name, sent)
         self.note("leave_notice", Reason.TRANSCRIPT_CLOSED, user=name)
         h.leave(leaver)
-        self.missed("leave_notice", name, observers, marks, time.monotonic() + h.left(NOTICE))
+        deadline, form, adds = time.monotonic() + h.left(NOTICE), self.form, self.server_adds_name
+        if form is None:
+            self.missed("leave_notice", name, observers, marks, deadline)
+        else:
+            self.watch("leave_notice", observers, marks, deadline,
+                       lambda got: notices.left(got, name, goodbye, form, adds))
         if observers:  # a notice may follow a relayed copy of the goodbye; they all arrive together
             observers[0].wait_quiet(0.15, h.left(0.5))
         for o, mark in zip(observers, marks):
             self.got("leave_notice", o, mark)
         self.seen.leave = LeaveObs(name, goodbye, tuple((o.name, o.text(m)) for o, m in zip(observers, marks)),
-                                   server_adds_name=bool(self.seen.sender and self.seen.sender.server_named),
-                                   announces_only_on_reset=self.facts.announces_only_on_reset)
+                                   server_adds_name=adds, announces_only_on_reset=self.facts.announces_only_on_reset,
+                                   form=form)
+
+    @property
+    def server_adds_name(self) -> bool:
+        return bool(self.seen.sender and self.seen.sender.server_named)
