@@ -89,8 +89,11 @@ def from_source(sub: Submission) -> Dialect:
 
 # -- what the client does ---------------------------------------------------------------------
 
-def learn(sub: Submission, port: int, kind: str, timeout: float = 6.0, guess: Dialect | None = None) -> Dialect:
-    """Run the student's client against `server` through a recording relay and read its dialect.
+def learn(sub: Submission, port: int, kind: str, timeout: float = 6.0, guess: Dialect | None = None,
+          python: str | None = None) -> Dialect:
+    """Run the student's client against `server` through a recording relay and read its dialect,
+    with the interpreter `python` (a path; None: the grader's own). What the client's entry says to
+    type as it starts (its role, for a program that asks) is typed before anything else.
 
     Falls back to from_source() for whatever the client does not show (it crashes, is a GUI, ...).
     """
@@ -99,7 +102,9 @@ def learn(sub: Submission, port: int, kind: str, timeout: float = 6.0, guess: Di
     relay = Relay(("127.0.0.1", port), kind)
     args = [a.format(name=LEARN_NAME) for a in sub.client.args]
     client = sandbox.start(sub.root, sub.client.script, args, redirect=relay.address, stdin=True,
-                           limits=sandbox.Limits(wall_seconds=timeout + 2))
+                           limits=sandbox.Limits(wall_seconds=timeout + 2), python=python)
+    if sub.client.typed:
+        client.write_stdin(sub.client.typed)
     try:
         return _observe(sub, guess, relay, client, timeout)
     finally:
