@@ -1,6 +1,7 @@
 """Finding the server and the client in the shapes students hand in."""
 import pytest
 
+from grader.harness import Harness
 from grader.submission import Entry, SubmissionError, load
 
 TCP_SERVER = "import socket\ns = socket.socket()\ns.bind(('0.0.0.0', 5555))\ns.listen()\nc, a = s.accept()\n"
@@ -67,6 +68,38 @@ def test_a_role_prompt_whose_answers_lead_nowhere_known_is_started_as_today(tmp_
     text = ROLE_PROMPT + "mode = input('server or client? ')\nif mode == '1':\n    go()\n"
     with load(write(tmp_path, **{"lab.py": text}) / "lab.py") as sub:
         assert sub.server == Entry("lab.py") and sub.client is None
+
+
+ROLE_SERVER = """\
+import socket
+mode = input("server or client? ")
+if mode == "s":
+    s = socket.socket()
+    s.bind(("127.0.0.1", 5555))
+    s.listen()
+    try:
+        print("console:", input())
+    except EOFError:
+        print("console closed")
+    s.accept()
+elif mode == "c":
+    socket.socket().connect(("127.0.0.1", 5555))
+"""
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("console", [False, True])
+def test_a_role_prompt_server_starts_with_its_answer_typed_and_its_console_as_asked(tmp_path, console):
+    with load(write(tmp_path, **{"lab.py": ROLE_SERVER}) / "lab.py") as sub:
+        h = Harness(sub, 20)
+        try:
+            server = h.start_server(stdin=console)
+            assert server.alive() and server.port
+            if console:   # the console chat types into it after the answer
+                server.program.write_stdin("hi\n")
+            assert server.program.wait_output("console: hi" if console else "console closed", 10)
+        finally:
+            h.close()
 
 
 def test_server_only_file(tmp_path):
