@@ -7,10 +7,10 @@ import os
 import sys
 from pathlib import Path
 
-from . import batch, html_report, isolation, report, rubric
+from . import batch, html_report, interpreters, isolation, report, rubric
 from .checks import BY_ID, CHECKS
 from .grade import TIME_LIMIT, grade_repeated
-from .messages import LANGS, Msg
+from .messages import LANGS, Msg, MsgError
 from .submission import SubmissionError
 
 
@@ -37,6 +37,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--lang", choices=LANGS, default="en", help="language of the report (default: en)")
     parser.add_argument("--repeat", type=int, default=1, metavar="N",
                         help="grade N times and report every verdict that changed between runs")
+    parser.add_argument("--python", metavar="PATH",
+                        help="the Python (3.10 or newer) that runs the students' programs (default: the grader's "
+                             "own, or a python3.12/python3.13 on PATH for code that needs a newer one)")
     args = parser.parse_args(argv)
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -51,11 +54,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     try:
         points = rubric.load(args.rubric, set(BY_ID))
+        python = interpreters.given(args.python) if args.python else None
         path = Path(args.path)
         # Gradescope runs the grader once per student: its folder is one submission, whatever is inside.
         told = args.one or args.format == "gradescope"
         if not told and batch.is_class_folder(path):
-            return grade_class(path, args, points)
+            return grade_class(path, args, points, python)
         if args.csv or args.html:
             raise ValueError("--csv and --html are for a folder of submissions; this is one submission")
         reading = None if told else batch.reading(path, as_class=False)
@@ -64,8 +68,8 @@ def main(argv: list[str] | None = None) -> int:
         # Before the grading starts a thread: a network namespace can only be entered by a process
         # with one. A class is not graded here but by one child per student, each in its own.
         network = isolation.enter_network_namespace()
-        result = grade_repeated(args.path, points, args.repeat, args.time_limit, args.lang, network)
-    except SubmissionError as e:
+        result = grade_repeated(args.path, points, args.repeat, args.time_limit, args.lang, network, python)
+    except MsgError as e:   # the submission cannot be graded, or --python names no usable Python
         return failed(args, e.msg.render(args.lang))
     except (ValueError, rubric.RubricError, OSError) as e:
         return failed(args, str(e))
@@ -86,7 +90,8 @@ def failed(args: argparse.Namespace, error: str) -> int:
     return 2
 
 
-def grade_class(folder: Path, args: argparse.Namespace, points: rubric.Rubric) -> int:
+def grade_class(folder: Path, args: argparse.Namespace, points: rubric.Rubric,
+                python: interpreters.Python | None) -> int:
     if args.format == "gradescope":
         raise ValueError("--format gradescope grades one submission (Gradescope runs one per student)")
     if not batch.entries(folder):
@@ -97,6 +102,8 @@ def grade_class(folder: Path, args: argparse.Namespace, points: rubric.Rubric) -
     options = ["--time-limit", str(args.time_limit), "--repeat", str(args.repeat)]
     if args.rubric:
         options += ["--rubric", str(Path(args.rubric).resolve())]
+    if python is not None:
+        options += ["--python", python.path]
     show = sys.stderr.isatty()
 
     def progress(done: int, total: int, row: dict) -> None:

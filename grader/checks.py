@@ -79,7 +79,8 @@ def server_starts(start: StartObs) -> Verdict:
         if e.origin is not None:
             where = (Msg(R.NO_COMPILE_WHERE_LINE, origin=e.origin, line=e.line) if e.line is not None
                      else Msg(R.NO_COMPILE_WHERE, origin=e.origin))
-        hint = Msg(R.NO_COMPILE_NEWER, feature=e.newer, version=e.python) if e.newer else Msg(R.EMPTY)
+        hint = (Msg(R.NO_COMPILE_NEWER, feature=e.newer, version=e.python, needed=e.needed) if e.newer
+                else Msg(R.EMPTY))
         return fail(R.NO_COMPILE, where=where, problem=e.problem, hint=hint)
     if start.kind is Start.DOWN:
         return fail(start.down)

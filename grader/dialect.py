@@ -123,10 +123,12 @@ LOOK_EVERY = 0.01         # s between looks while something may still act
 
 
 def learn(sub: Submission, server: "Server", timeout: float = 6.0, guess: Dialect | None = None,
-          stuck: Callable | None = None) -> Dialect:
-    """Run the student's client against `server` through a recording relay and read its dialect.
-    `stuck(server, users)` is the policy that says when the server can do nothing more (without it,
-    every step waits its fixed time).
+          stuck: Callable | None = None, python: str | None = None) -> Dialect:
+    """Run the student's client against `server` through a recording relay and read its dialect,
+    with the interpreter `python` (a path; None: the grader's own). `stuck(server, users)` is the
+    policy that says when the server can do nothing more (without it, every step waits its fixed
+    time). What the client's entry says to type as it starts (its role, for a program that asks) is
+    typed before anything else.
 
     Falls back to from_source() for whatever the client does not show (it crashes, is a GUI, ...).
     """
@@ -136,7 +138,9 @@ def learn(sub: Submission, server: "Server", timeout: float = 6.0, guess: Dialec
     relay = Relay(("127.0.0.1", server.port), server.kind)
     args = [a.format(name=LEARN_NAME) for a in sub.client.args]
     client = sandbox.start(sub.root, sub.client.script, args, redirect=relay.address, stdin=True,
-                           limits=sandbox.Limits(wall_seconds=timeout + 2))
+                           limits=sandbox.Limits(wall_seconds=timeout + 2), python=python)
+    if sub.client.typed:
+        client.write_stdin(sub.client.typed)
     try:
         reads = sub.client_facts.reads_stdin  # one that never reads stdin cannot be seen waiting for typing
         return _observe(sub, guess, _Session(client, relay, server, deadline, reads, stuck))

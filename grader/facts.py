@@ -6,13 +6,12 @@ judge the record (grader.observations.SourceFacts), never the code.
 from __future__ import annotations
 
 import re
-import sys
 
+from . import interpreters, source
+from .interpreters import Python
 from .messages import Msg
 from .observations import CompileError, SourceFacts
 from .submission import Submission
-
-PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def read_source(sub: Submission) -> SourceFacts:
@@ -27,14 +26,16 @@ def read_source(sub: Submission) -> SourceFacts:
     )
 
 
-def compile_error(sub: Submission, problem: str) -> CompileError:
-    """The compiler's complaint about the server, with where it is in a report and a newer-Python hint."""
+def compile_error(sub: Submission, problem: str, python: Python = interpreters.GRADERS) -> CompileError:
+    """The compiler's complaint about the server under `python`, with where it is in a report and,
+    for syntax a newer Python has, that Python's version."""
     origin = sub.origins.get(sub.server.script)
     at = re.search(r" line (\d+):", problem)
     line = origin.first_line + int(at[1]) - 1 if origin and at and origin.first_line else None
-    newer = sub.server_facts.newer_syntax if "SyntaxError" in problem else None
+    newer = source.newer_than(sub.server_facts, python.version) if "SyntaxError" in problem else None
     return CompileError(problem=problem, origin=origin.msg if origin else None, line=line,
-                        newer=Msg(newer) if newer else None, python=PYTHON)
+                        newer=Msg(newer[0]) if newer else None, python=python.label,
+                        needed=interpreters.version_label(newer[1]) if newer else "")
 
 
 def client_names_port(sub: Submission, port: int) -> bool:

@@ -5,9 +5,10 @@ import time
 from dataclasses import dataclass, field
 
 from . import dialect as dialects
-from . import facts, isolation, quiescence, runner, source
+from . import facts, interpreters, isolation, quiescence, runner, source
 from .checks import CHECKS
 from .harness import Harness, Server, ServerDown
+from .interpreters import Python
 from .messages import Msg, render
 from .observations import MainObs, Observations, Start, StartObs
 from .rubric import Rubric
@@ -15,6 +16,8 @@ from .submission import Submission, load
 from .transcript import rendered
 
 TIME_LIMIT = 20.0   # seconds for one submission, however broken
+# script -> the Python it runs on, and its compile error there (None: it compiles)
+RunsOn = dict[str, tuple[Python, "str | None"]]
 
 
 @dataclass
@@ -44,6 +47,7 @@ class Result:
     dialect: str = ""
     notes: list[str] = field(default_factory=list)
     lang: str = "en"
+    python: str = ""   # the version of the Python the server ran on, when it is not the grader's own
     runs: int = 1
     scores: list[float] = field(default_factory=list)
     changed: dict[str, list[str]] = field(default_factory=dict)   # check id -> its status in every run
@@ -58,18 +62,23 @@ class Result:
             "checks": [c.as_json() for c in self.checks],
             "seconds": round(self.seconds, 2),
             "dialect": self.dialect,
+            **({"python": self.python} if self.python else {}),
             **({"isolation": self.isolation.as_json()} if self.isolation else {}),
             **({"runs": self.runs, "changed": self.changed, "scores": self.scores} if self.runs > 1 else {}),
         }
 
 
 def grade(path: str, rubric: Rubric, seconds: float = TIME_LIMIT, lang: str = "en",
-          network: str | None = "not entered") -> Result:
+          network: str | None = "not entered", python: Python | None = None) -> Result:
     """Grade the submission at `path`, reasons in `lang`; raises SubmissionError if it cannot be graded.
-    `network`: what isolation.enter_network_namespace() answered (None: the grading is in its own)."""
+    `network`: what isolation.enter_network_namespace() answered (None: the grading is in its own).
+    `python`: the interpreter --python gave (None: see choose_python)."""
     started = time.monotonic()
     with load(path) as sub:
-        obs, dialect = _observe(sub, seconds)
+        runs_on = {e.script: choose_python(sub, e.script, python) for e in (sub.server, sub.client) if e}
+        obs, dialect = _observe(sub, seconds, runs_on)
+        notes = [*dialect.notes, *_entry_notes(sub, runs_on, python is not None)]
+        server_python = runs_on[sub.server.script][0]
     obs.udp_factor = rubric.udp_factor
     verdicts = runner.judge(obs)
     results = [CheckResult(c.id, c.title.render(lang), verdicts[c.id].status,
@@ -80,14 +89,15 @@ def grade(path: str, rubric: Rubric, seconds: float = TIME_LIMIT, lang: str = "e
     score = rubric.score({r.id: r.status for r in results}, obs.transport, two_user)
     return Result(submission=str(path), score=score, max_score=rubric.max_score, transport=obs.transport,
                   checks=results, seconds=time.monotonic() - started, two_user=two_user,
-                  dialect=describe(dialect).render(lang), notes=[render(n, lang) for n in dialect.notes], lang=lang,
+                  dialect=describe(dialect).render(lang), notes=[render(n, lang) for n in notes], lang=lang,
+                  python="" if server_python.own else server_python.label,
                   isolation=isolation.describe(network, obs.isolation))
 
 
 def grade_repeated(path: str, rubric: Rubric, runs: int, seconds: float = TIME_LIMIT, lang: str = "en",
-                   network: str | None = "not entered") -> Result:
+                   network: str | None = "not entered", python: Python | None = None) -> Result:
     """Grade `runs` times; the first result, with every check whose verdict changed between runs."""
-    results = [grade(path, rubric, seconds, lang, network) for _ in range(runs)]
+    results = [grade(path, rubric, seconds, lang, network, python) for _ in range(runs)]
     first = results[0]
     first.runs, first.scores = runs, [r.score for r in results]
     for i, check in enumerate(first.checks):
@@ -97,18 +107,51 @@ def grade_repeated(path: str, rubric: Rubric, runs: int, seconds: float = TIME_L
     return first
 
 
-def _observe(sub: Submission, seconds: float) -> tuple[Observations, dialects.Dialect]:
-    """Everything the grading sees of `sub`: its code's facts, and what the scenarios saw its server do."""
+def choose_python(sub: Submission, script: str, given: Python | None) -> tuple[Python, str | None]:
+    """The interpreter that runs `script`, and its compile error there (None: it compiles): the one
+    --python gave; else the grader's own, unless the code does not compile on it, seems to use syntax
+    of a newer Python (source.newer_than) and such a Python is on PATH (grader.interpreters.newer)."""
+    python = given or interpreters.GRADERS
+    problem = source.compile_error(sub.root, script, None if python.own else python.path)
+    newer = source.newer_than(sub.facts(script), python.version) if problem and "SyntaxError" in problem else None
+    found = interpreters.newer(newer[1]) if newer and given is None else None
+    if found is None:
+        return python, problem
+    return found, source.compile_error(sub.root, script, found.path)
+
+
+def _entry_notes(sub: Submission, runs_on: RunsOn, given: bool) -> list[Msg]:
+    """What the report says about how the programs were started: their role answers, their Python
+    (`given`: as --python asked)."""
+    notes = []
+    if sub.server.typed:
+        server = repr(sub.server.typed.strip())
+        notes.append(Msg("note.role", server=server, client=repr(sub.client.typed.strip())) if sub.client
+                     else Msg("note.role_server", server=server))
+    if given:
+        python = runs_on[sub.server.script][0]
+        return [*notes, Msg("note.python", version=python.label, path=python.path)]
+    for script, (python, _) in runs_on.items():
+        if not python.own:
+            feature, needed = source.newer_than(sub.facts(script), interpreters.GRADERS.version)
+            notes.append(Msg("note.python_newer", script=script, needed=interpreters.version_label(needed),
+                             feature=Msg(feature), version=python.label, path=python.path))
+    return notes
+
+
+def _observe(sub: Submission, seconds: float, runs_on: RunsOn) -> tuple[Observations, dialects.Dialect]:
+    """Everything the grading sees of `sub`: its code's facts, and what the scenarios saw its server do
+    (on the Python `runs_on` gives it)."""
     guess = dialects.from_source(sub)
     obs = Observations(source=facts.read_source(sub), transport=guess.transport)
-    problem = source.compile_error(sub.root, sub.server.script)
+    python, problem = runs_on[sub.server.script]
     if problem:
-        obs.main = MainObs(start=StartObs(Start.NO_COMPILE, compile=facts.compile_error(sub, problem)))
+        obs.main = MainObs(start=StartObs(Start.NO_COMPILE, compile=facts.compile_error(sub, problem, python)))
         return obs, guess
-    h = Harness(sub, seconds, stuck=quiescence.stuck)
+    h = Harness(sub, seconds, stuck=quiescence.stuck, python=None if python.own else python.path)
     try:
         try:
-            h.dialect = learn_dialect(h, guess)
+            h.dialect = learn_dialect(h, guess, runs_on)
         except ServerDown as e:  # no use starting it five more times
             obs.main = MainObs(start=StartObs(Start.DOWN, down=e.msg))
             return obs, guess
@@ -120,10 +163,13 @@ def _observe(sub: Submission, seconds: float) -> tuple[Observations, dialects.Di
         obs.isolation = h.isolation_reports()
 
 
-def learn_dialect(h: Harness, guess: dialects.Dialect) -> dialects.Dialect:
-    """The dialect, learned on a server of its own; raises ServerDown if the server does not start."""
+def learn_dialect(h: Harness, guess: dialects.Dialect, runs_on: RunsOn | None = None) -> dialects.Dialect:
+    """The dialect, learned on a server of its own; raises ServerDown if the server does not start.
+    The client runs on the Python `runs_on` gives it (else the one choose_python() chooses)."""
     sub = h.sub
-    problem = source.compile_error(sub.root, sub.client.script) if sub.client else None
+    python, problem = None, None
+    if sub.client:
+        python, problem = (runs_on or {}).get(sub.client.script) or choose_python(sub, sub.client.script, None)
     if sub.client is None:
         guess.notes.append(Msg("note.no_client"))
     elif problem:
@@ -133,7 +179,8 @@ def learn_dialect(h: Harness, guess: dialects.Dialect) -> dialects.Dialect:
         server = _chat_port(h, server, guess)
         if sub.client is None or problem:
             return guess
-        return dialects.learn(sub, server, timeout=h.left(6.0), guess=guess, stuck=quiescence.stuck)
+        return dialects.learn(sub, server, timeout=h.left(6.0), guess=guess, stuck=quiescence.stuck,
+                              python=None if python.own else python.path)
     finally:
         server.program.stop()
 

@@ -5,6 +5,8 @@ the end, and keeps one deadline so that no submission, however broken, takes lon
 Whoever creates it hands in the policy that says when a server can do nothing more (grade.py gives
 grader.quiescence.stuck); the harness binds it to each server and passes it down as the stop-early
 callable of the sandboxed program and of every scripted user. Without one, waits run to their end.
+It also hands in the interpreter that runs the student's programs (grade.py chooses it; default the
+grader's own).
 """
 from __future__ import annotations
 
@@ -63,8 +65,9 @@ StuckPolicy = Callable[[Server, Iterable[Peer], "Peer | None"], bool]
 
 class Harness:
     def __init__(self, sub: Submission, seconds: float, limits: "sandbox.Limits | None" = None,
-                 stuck: StuckPolicy | None = None):
+                 stuck: StuckPolicy | None = None, python: str | None = None):
         self.sub = sub
+        self.python = python   # the interpreter's path; None: the grader's own
         self._stuck = stuck
         self.dialect = Dialect()
         self.transport: str | None = None   # what the server really bound: "tcp" or "udp"
@@ -81,12 +84,20 @@ class Harness:
 
     # -- servers ------------------------------------------------------------------------------
     def start_server(self, stdin: bool = False) -> Server:
+        """Start the server (`stdin`: with a console the grader can type into) and wait until it binds.
+        What the entry says to type as it starts (its role) is typed first; without `stdin`, its
+        console then ends, as it does for any other server (it reads end of input)."""
         entry = self.sub.server
         server: Server | None = None   # the program's waits may end early once it is known
-        program = sandbox.start(self.sub.root, entry.script, entry.args, stdin=stdin, limits=self.limits,
-                                stop_early=lambda: server is not None and self.stuck(server))
+        program = sandbox.start(self.sub.root, entry.script, entry.args, stdin=stdin or bool(entry.typed),
+                                limits=self.limits, stop_early=lambda: server is not None and self.stuck(server),
+                                python=self.python)
         with self._lock:
             self._programs.append(program)
+        if entry.typed:
+            program.write_stdin(entry.typed)
+            if not stdin:
+                program.close_stdin()
         # START_TIMEOUT of the time the server could run: on a busy machine a start that needs CPU
         # (files to write, processes to fork) gets the time it waited for a core on top.
         binding = program.wait_bound(self.left(START_TIMEOUT), within=self.left(START_PATIENCE))

@@ -51,7 +51,8 @@ class CompileError:
     origin: Msg | None = None    # the report's code block it came from, for a report
     line: int | None = None      # the line in the report (origin's first line + the error's line)
     newer: Msg | None = None     # a newer-Python construct that probably explains it
-    python: str = ""             # the grader's Python version, for that hint
+    python: str = ""             # the version of the Python that compiled it ("3.11"), for that hint...
+    needed: str = ""             # ...and of the one the construct needs ("3.12")
 
 
 class Start(Enum):

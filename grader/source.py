@@ -5,7 +5,8 @@ Nobody else in the grader looks inside student code. The API:
   `.client_facts` ask it), so a file seen by the folder sorter, the loader, the dialect guesser and
   the checks is read once;
 - `Facts.role(label)`: "server", "client", "both" (dual mode) or None, a label breaking ties;
-- `compile_error(folder, script)`: whether the file's bytes compile, as one line;
+- `compile_error(folder, script, python)`: whether the file's bytes compile (here, or under another
+  interpreter), as one line; `newer_than(facts, version)`: the construct a Python lacks;
 - `NAME_WORDS`, for text that is not code (a server's greeting) read by the same rule.
 
 Two kinds of facts sit side by side:
@@ -15,7 +16,8 @@ Two kinds of facts sit side by side:
   mostly from the text, so a verdict does not change with whether the code parses. Their blind spots
   stay until a verdict is meant to change: `import json, socket` is not `imports_socket`;
 - the richer facts (`imports`, `threads`, `multiplexing`, `framing`, `name_prompts`, `keyboard`,
-  `input_prompts`, `role_answers`, `argv_indexes`, `private_prefixes`, `port_literals`, ...) come
+  `input_prompts`, `role_answers`, `role_choices`, `argv_indexes`, `private_prefixes`, `port_literals`,
+  ...) come
   from the AST when the code parses (`parsed`), and from the text when it does not; they see those.
   `threads` is the first of them a verdict rests on (uses_threading, for a server that did not run).
 
@@ -25,7 +27,9 @@ both readers of grader.source_readers); tests/test_source.py wants a row for it.
 from __future__ import annotations
 
 import ast
+import json
 import re
+import subprocess
 import sys
 import warnings
 from dataclasses import dataclass
@@ -35,6 +39,7 @@ from pathlib import Path
 from . import source_readers
 
 CACHE_FILES = 256   # texts whose facts are kept: a grading asks for a file's facts again within seconds
+COMPILE_TIMEOUT = 10.0   # s for another interpreter to compile one file
 
 # -- the rules today's verdicts rest on --------------------------------------------------------
 
@@ -63,7 +68,8 @@ WORD = re.compile(r"\w+")
 RESET_ERRORS = {"ConnectionResetError", "ConnectionAbortedError"}
 ANNOUNCE = re.compile(r"send|broadcast|notify|рассыл|отправ", re.I)
 
-# Syntax a student's newer Python accepts and the grader's may not: (pattern, message key, since).
+# Syntax newer Pythons accept: (pattern, message key, the version that brought it). Read from the text
+# (code using it does not parse on an older Python), whatever Python the grader runs.
 NEWER_SYNTAX = [
     (re.compile(r"^\s*type\s+\w+(\[.*\])?\s*=", re.M), "syntax.type", (3, 12)),
     (re.compile(r"^\s*(def|class)\s+\w+\[", re.M), "syntax.generic", (3, 12)),
@@ -103,6 +109,7 @@ class Facts:
     input_prompts: tuple[str, ...]      # the prompts input() is called with
     role_prompts: tuple[str, ...]       # prompts that ask "server or client?"
     role_answers: tuple[str, ...]       # what the answer to such a prompt is compared with
+    role_choices: tuple[tuple[str, str], ...]  # (answer, "server"/"client"): what to type for a role
     takes_name_arg: bool                # argv[2] or add_argument("name") (the dual-mode rule)
     argv_indexes: frozenset[int]        # N of every sys.argv[N]
     argparse_names: tuple[str, ...]     # names given to add_argument ("name", "--port")
@@ -120,7 +127,8 @@ class Facts:
     words: frozenset[str]               # every \w+ run of the text (a word search without a regex)
     definitions: frozenset[str]         # names a line defines at column 0 (def, class, NAME =)
     # failures foretold
-    newer_syntax: str | None            # message key of a construct this Python lacks ("syntax.match")
+    newer_syntax: tuple[tuple[str, tuple[int, int]], ...]   # constructs of newer Pythons the code seems
+                                        # to use: (message key, version), newest first
     announces_only_on_reset: bool       # tells others of a leave only in `except ConnectionResetError`
 
     @property
@@ -229,12 +237,15 @@ def _private_syntax(text: str, compared: tuple[str, ...]) -> tuple[str, bool]:
     return "@{to} {text}", False
 
 
-def _newer_syntax(text: str) -> str | None:
-    """The newer-Python construct that probably keeps the code from compiling here, if any."""
-    for pattern, key, since in NEWER_SYNTAX:
-        if sys.version_info < since and pattern.search(text):
-            return key
-    return None
+def _newer_syntax(text: str) -> tuple[tuple[str, tuple[int, int]], ...]:
+    found = [(key, since) for pattern, key, since in NEWER_SYNTAX if pattern.search(text)]
+    return tuple(sorted(found, key=lambda item: item[1], reverse=True))
+
+
+def newer_than(facts: Facts, version: tuple[int, int]) -> tuple[str, tuple[int, int]] | None:
+    """The construct of the newest Python after `version` the code seems to use, and that Python's
+    version: what probably keeps it from compiling on `version`; None if there is none."""
+    return next((found for found in facts.newer_syntax if found[1] > tuple(version)), None)
 
 
 def _announces_only_on_reset(tree: ast.Module) -> bool:
@@ -250,25 +261,59 @@ def _announces_only_on_reset(tree: ast.Module) -> bool:
     return False
 
 
-def compile_error(source_dir: Path, script: str) -> str | None:
-    """Byte-compile `script` (relative to source_dir) without running it. Returns a one-line
-    "server.py line 3: SyntaxError: invalid syntax", or None if it compiles.
+def compile_error(source_dir: Path, script: str, python: str | None = None) -> str | None:
+    """Byte-compile `script` (relative to source_dir) without running it, here or with the interpreter
+    `python` (a path). Returns a one-line "server.py line 3: SyntaxError: invalid syntax", or None if
+    it compiles (or `python` does not answer within COMPILE_TIMEOUT: running it will show why).
 
     Only the file itself is checked; an error in a module it imports shows up as a traceback when
     the program runs."""
     try:
-        source = (Path(source_dir) / script).read_bytes()
+        code = (Path(source_dir) / script).read_bytes()
     except OSError as exc:
         return f"{script}: cannot read the file ({exc.strerror or exc})"
+    if python is None or python == sys.executable:
+        error = _compile_here(code, script)
+    else:
+        error = _compile_with(python, code, script)
+    if error is None:
+        return None
+    kind, message, line = error
+    return f"{script}{f' line {line}' if line else ''}: {kind}: {message}"
+
+
+# The same compile as _compile_here, in another interpreter; it prints [kind, message, line] or nothing.
+_COMPILE = """
+import json, sys, warnings
+warnings.simplefilter("ignore")
+try:
+    compile(sys.stdin.buffer.read(), sys.argv[1], "exec", dont_inherit=True)
+except SyntaxError as exc:
+    print(json.dumps([type(exc).__name__, exc.msg, exc.lineno]))
+except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
+    print(json.dumps([type(exc).__name__, str(exc), None]))
+"""
+
+
+def _compile_here(code: bytes, script: str) -> tuple[str, str, int | None] | None:
     try:
         with warnings.catch_warnings():
             # SyntaxWarnings of student code ("is" with a literal...) are not the grader's to print.
             warnings.simplefilter("ignore")
-            compile(source, script, "exec", dont_inherit=True)
+            compile(code, script, "exec", dont_inherit=True)
     except SyntaxError as exc:
-        where = f" line {exc.lineno}" if exc.lineno else ""
-        return f"{script}{where}: {type(exc).__name__}: {exc.msg}"
+        return type(exc).__name__, exc.msg, exc.lineno
     except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
         # ValueError: NUL bytes in the source; the others: pathological nesting or constants.
-        return f"{script}: {type(exc).__name__}: {exc}"
+        return type(exc).__name__, str(exc), None
     return None
+
+
+def _compile_with(python: str, code: bytes, script: str) -> tuple[str, str, int | None] | None:
+    try:
+        done = subprocess.run([python, "-I", "-S", "-c", _COMPILE, script], input=code, capture_output=True,
+                              timeout=COMPILE_TIMEOUT)
+        kind, message, line = json.loads(done.stdout) if done.stdout.strip() else (None, None, None)
+    except (OSError, subprocess.TimeoutExpired, ValueError, TypeError):
+        return None
+    return (str(kind), str(message), line if isinstance(line, int) else None) if kind else None

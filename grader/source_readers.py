@@ -31,6 +31,12 @@ MAX_PROMPT = 60
 ROLE_SERVER = re.compile(r"server|сервер|host|хост", re.I)
 ROLE_CLIENT = re.compile(r"client|клиент|connect|join|подключ|присоедин", re.I)
 ROLE_ANSWER = re.compile(r"^(s|c|h|j|1|2|server|client|host|join|с|к|сервер|клиент)$", re.I)
+# What an answer means when the code does not tell (the Cyrillic с is сервер's, the Latin c client's).
+ANSWER_ROLES = {"server": re.compile(r"^(s|h|server|host|с|сервер|хост)$", re.I),
+                "client": re.compile(r"^(c|j|client|join|connect|к|клиент)$", re.I)}
+# Calls that make a branch the server's or the client's, wherever the functions it names lead.
+ROLE_CALLS = {"server": {"listen", "accept", "serve_forever", "bind"},
+              "client": {"connect", "connect_ex", "create_connection"}}
 SENDING = re.compile(r"send|write|broadcast|put|emit|отправ", re.I)
 INTERRUPTS = {"KeyboardInterrupt"}
 
@@ -120,6 +126,7 @@ def from_tree(tree: ast.Module) -> dict[str, object]:
         "input_prompts": prompts,
         "role_prompts": role_prompts,
         "role_answers": _role_answers(t) if role_prompts else (),
+        "role_choices": _role_choices(t) if role_prompts else (),
         "argv_indexes": frozenset(n.slice.value for n in t.of(ast.Subscript)
                                   if _dotted(n.value) in ("sys.argv", "argv") and isinstance(n.slice, ast.Constant)
                                   and type(n.slice.value) is int),
@@ -202,23 +209,68 @@ def _name_prompts(t: _Tree) -> tuple[str, ...]:
                    for s in [_text(n)] if s is not None and asks_for_name(s))
 
 
-def _role_answers(t: _Tree) -> tuple[str, ...]:
+def _answer_holder(t: _Tree):
+    """A test of whether a node holds the answer to a role prompt (the input() call or a name it went to)."""
     def asks(node: ast.AST) -> bool:
         return any(isinstance(c, ast.Call) and _dotted(c.func) == "input" and c.args
                    and asks_for_role(_prompt(c.args[0]) or "") for c in ast.walk(node))
     answers = {_dotted(target) for n in t.of(ast.Assign) if asks(n.value) for target in n.targets}
     answers |= {_dotted(n.target) for n in t.of(ast.AnnAssign, ast.NamedExpr) if n.value and asks(n.value)}
     answers.discard("")
+    return lambda node: asks(node) or any(isinstance(n, (ast.Name, ast.Attribute)) and _dotted(n) in answers
+                                          for n in ast.walk(node))
 
-    def holds_answer(node: ast.AST) -> bool:
-        return asks(node) or any(isinstance(n, (ast.Name, ast.Attribute)) and _dotted(n) in answers for n in ast.walk(node))
 
+def _compared_with_answer(node: ast.AST, holds_answer) -> list[str]:
+    """The strings the answer is compared with in `node` (a test), in source order."""
     found = []
-    for compare in t.of(ast.Compare):
+    for compare in _in_order(n for n in ast.walk(node) if isinstance(n, ast.Compare)):
         operands = [compare.left, *compare.comparators]
         if any(holds_answer(o) for o in operands):
             found += [s for o in operands if not holds_answer(o) for n in _in_order(ast.walk(o)) for s in [_text(n)] if s]
+    return found
+
+
+def _role_answers(t: _Tree) -> tuple[str, ...]:
+    holds_answer = _answer_holder(t)
+    return _unique(s for compare in t.of(ast.Compare) for s in _compared_with_answer(compare, holds_answer))
+
+
+def _role_choices(t: _Tree) -> tuple[tuple[str, str], ...]:
+    """(answer, role) for every answer an `if` compares the role prompt's answer with: the role is the
+    one its branch leads to (listen/accept or connect, through the functions and classes it names), or
+    failing that the one the answer's word means. An `else` branch's role gets the answer ""."""
+    holds_answer = _answer_holder(t)
+    defs = {n.name: n for n in t.of(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)}
+    found = []
+    for branch in t.of(ast.If):
+        answers = _compared_with_answer(branch.test, holds_answer)
+        if not answers:
+            continue
+        role = _leads_to(branch.body, defs)
+        found += [(a, role or _word_role(a)) for a in answers if role or _word_role(a)]
+        if branch.orelse and not (len(branch.orelse) == 1 and isinstance(branch.orelse[0], ast.If)):
+            other = _leads_to(branch.orelse, defs)
+            found += [("", other)] if other else []
     return _unique(found)
+
+
+def _leads_to(body: list[ast.stmt], defs: dict[str, ast.AST]) -> str | None:
+    """"server" or "client": what the statements end up doing with a socket, if it is one of the two."""
+    roles, seen, todo = set(), set(), list(body)
+    while todo:
+        for n in ast.walk(todo.pop()):
+            if isinstance(n, ast.Call):
+                roles |= {role for role, calls in ROLE_CALLS.items() if _last(n.func) in calls}
+            name = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else None
+            if name in defs and name not in seen:
+                seen.add(name)
+                todo.append(defs[name])
+    return roles.pop() if len(roles) == 1 else None
+
+
+def _word_role(answer: str) -> str | None:
+    return next((role for role, words in ANSWER_ROLES.items() if words.match(answer.strip())), None)
 
 
 def _interrupt_sends(t: _Tree) -> tuple[str, ...]:
@@ -308,6 +360,8 @@ def from_text(text: str) -> dict[str, object]:
         "input_prompts": prompts,
         "role_prompts": role_prompts,
         "role_answers": _unique(s for s in TEXT_COMPARED.findall(text) if ROLE_ANSWER.match(s)) if role_prompts else (),
+        "role_choices": _unique((s, _word_role(s)) for s in TEXT_COMPARED.findall(text)
+                                if ROLE_ANSWER.match(s) and _word_role(s)) if role_prompts else (),
         "argv_indexes": frozenset(int(n) for n in re.findall(r"\bargv\s*\[\s*(\d+)\s*\]", text)),
         "argparse_names": _unique(s for group in TEXT_ARGPARSE.findall(text)
                                   for q in LITERAL.findall(group) for s in [_literal(q)] if s is not None),

@@ -35,6 +35,7 @@ class SubmissionError(MsgError):
 class Entry:
     script: str                      # path relative to Submission.root
     args: tuple[str, ...] = ()       # "{name}" stands for the user's name
+    typed: str = ""                  # typed on its console as it starts (the answer to "server or client?")
 
 
 @dataclass
@@ -245,4 +246,16 @@ def _choose(sources: dict[str, str]) -> tuple[Entry | None, Entry | None]:
         # One file with both modes, chosen on the command line: `python chat.py server` / `client NAME`.
         client_args = ("client", "{name}") if mine.takes_name_arg else ("client",)
         return Entry(server, ("server",)), Entry(server, client_args)
+    if client is None and mine.connects and mine.role_prompts and _role_answer(mine, "server") is not None:
+        # One file that asks on its console which role to play: type what its code compares the answer with.
+        answer = _role_answer(mine, "client")
+        return (Entry(server, typed=_role_answer(mine, "server") + "\n"),
+                Entry(server, typed=answer + "\n") if answer is not None else None)
     return Entry(server), (Entry(client) if client else None)
+
+
+def _role_answer(facts: source.Facts, role: str) -> str | None:
+    """What to type for `role` at a role prompt: the first answer compared for it, else "" for an
+    `else` branch that leads to it; None if the code shows no way there."""
+    answers = [answer for answer, leads_to in facts.role_choices if leads_to == role]
+    return next((a for a in answers if a), answers[0] if answers else None)

@@ -110,10 +110,12 @@ def test_server_starts_when_it_does_not_compile():
     no_line = StartObs(Start.NO_COMPILE, compile=CompileError("bad", origin))
     assert text(judge("server_starts", no_line)) == \
         "the server does not compile (r.md, the server's code block at line 3): bad"
-    newer = StartObs(Start.NO_COMPILE, compile=CompileError("SyntaxError: x", newer=Msg("syntax.match"), python="3.9"))
+    newer = StartObs(Start.NO_COMPILE, compile=CompileError("SyntaxError: x", newer=Msg("syntax.match"), python="3.9",
+                                                            needed="3.10"))
     v = judge("server_starts", newer)
     assert v.status == "fail" and v.reason is R.NO_COMPILE
-    assert text(v).endswith("(a `match` statement needs a newer Python than the grader's 3.9)")
+    assert text(v).endswith("(a `match` statement needs Python 3.10 or newer; the grader ran 3.9: "
+                            "give one with --python PATH)")
 
 
 def test_server_starts_other_outcomes():

@@ -27,7 +27,8 @@ FAMILIES = {
     ("harness.py", "f'down.limit.{kind}'"): {f"down.limit.{kind}" for kind in ("disk_files", "disk_bytes")},
     ("extract.py", "f'report.origin.{role}'"): {f"report.origin.{role}" for role in ("server", "client")},
     ("registry.py", "self.title_key"): {c.title_key for c in CHECKS},
-    ("facts.py", "newer"): {key for _, key, _ in source.NEWER_SYNTAX},
+    ("facts.py", "newer[0]"): {key for _, key, _ in source.NEWER_SYNTAX},
+    ("grade.py", "feature"): {key for _, key, _ in source.NEWER_SYNTAX},
     # verdict._message wraps only a Reason member (isinstance test): the enum's own test covers it
     ("verdict.py", "reason"): set(),
     ("report.py", "f'transcript.{event}'"): {f"transcript.{e}" for e in ("sent", "got", "server", "note")},

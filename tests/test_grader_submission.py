@@ -1,6 +1,7 @@
 """Finding the server and the client in the shapes students hand in."""
 import pytest
 
+from grader.harness import Harness
 from grader.submission import Entry, SubmissionError, load
 
 TCP_SERVER = "import socket\ns = socket.socket()\ns.bind(('0.0.0.0', 5555))\ns.listen()\nc, a = s.accept()\n"
@@ -41,6 +42,64 @@ def test_single_file_with_both_modes(tmp_path):
         assert sub.server == Entry("chat.py", ("server",))
         assert sub.client == Entry("chat.py", ("client", "{name}"))
         assert [p.name for p in sub.root.iterdir()] == ["chat.py"]
+
+
+ROLE_PROMPT = ("import socket\n"
+               "def serve():\n    s = socket.socket(); s.bind(('', 5555)); s.listen(); s.accept()\n"
+               "def chat():\n    socket.socket().connect(('127.0.0.1', 5555))\n")
+
+
+@pytest.mark.parametrize("asks, server_typed, client_typed", [
+    ("mode = input('server or client? ')\nif mode == 's':\n    serve()\nelif mode == 'c':\n    chat()\n", "s\n", "c\n"),
+    # the branches tell the roles, not the order nor the words
+    ("r = input('1 = client, 2 = server: ')\nif r == '1':\n    chat()\nelse:\n    if r == '2':\n        serve()\n",
+     "2\n", "1\n"),
+    ("if input('Сервер или клиент? ').strip() in ('s', 'сервер'):\n    serve()\nelse:\n    chat()\n", "s\n", "\n"),
+    ("if input('server or client? ') == 'host':\n    serve()\n", "host\n", None),
+])
+def test_a_single_file_that_asks_its_role_is_typed_the_answers_its_code_compares(tmp_path, asks, server_typed,
+                                                                                 client_typed):
+    with load(write(tmp_path, **{"lab.py": ROLE_PROMPT + asks}) / "lab.py") as sub:
+        assert sub.server == Entry("lab.py", typed=server_typed)
+        assert sub.client == (Entry("lab.py", typed=client_typed) if client_typed is not None else None)
+
+
+def test_a_role_prompt_whose_answers_lead_nowhere_known_is_started_as_today(tmp_path):
+    text = ROLE_PROMPT + "mode = input('server or client? ')\nif mode == '1':\n    go()\n"
+    with load(write(tmp_path, **{"lab.py": text}) / "lab.py") as sub:
+        assert sub.server == Entry("lab.py") and sub.client is None
+
+
+ROLE_SERVER = """\
+import socket
+mode = input("server or client? ")
+if mode == "s":
+    s = socket.socket()
+    s.bind(("127.0.0.1", 5555))
+    s.listen()
+    try:
+        print("console:", input())
+    except EOFError:
+        print("console closed")
+    s.accept()
+elif mode == "c":
+    socket.socket().connect(("127.0.0.1", 5555))
+"""
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("console", [False, True])
+def test_a_role_prompt_server_starts_with_its_answer_typed_and_its_console_as_asked(tmp_path, console):
+    with load(write(tmp_path, **{"lab.py": ROLE_SERVER}) / "lab.py") as sub:
+        h = Harness(sub, 20)
+        try:
+            server = h.start_server(stdin=console)
+            assert server.alive() and server.port
+            if console:   # the console chat types into it after the answer
+                server.program.write_stdin("hi\n")
+            assert server.program.wait_output("console: hi" if console else "console closed", 10)
+        finally:
+            h.close()
 
 
 def test_server_only_file(tmp_path):

@@ -144,11 +144,43 @@ ROWS = [
         elif mode == "c":
             run_client()
         """, dict(role_prompts=("server or client? ",), role_answers=("s", "server", "c"),
+                  # run_server/run_client are not defined here: the words say which is which
+                  role_choices=(("s", "server"), ("server", "server"), ("c", "client")),
                   compared=("s", "server", "c"))),
     ("Russian role prompt compared inline", """
         if input("Запустить сервер или клиент? (с/к) ") == "с":
             serve()
-        """, dict(role_prompts=("Запустить сервер или клиент? (с/к) ",), role_answers=("с",))),
+        """, dict(role_prompts=("Запустить сервер или клиент? (с/к) ",), role_answers=("с",),
+                  role_choices=(("с", "server"),))),   # the Cyrillic с of сервер
+    ("role answers 1/2, the branches say which is which", """
+        import socket, threading
+        def serve():
+            s = socket.socket(); s.bind(("", 5000)); s.listen()
+        class Chat:
+            def join(self):
+                socket.create_connection(("localhost", 5000))
+        choice = input("2 - server, 1 - client: ")
+        if choice == "2":
+            threading.Thread(target=serve).start()
+        elif choice == "1":
+            Chat().join()
+        """, dict(role_answers=("2", "1"), role_choices=(("2", "server"), ("1", "client")))),
+    ("role answer s, anything else is the client", """
+        import socket
+        def client():
+            socket.socket().connect(("localhost", 5000))
+        def server():
+            s = socket.socket(); s.bind(("", 5000)); s.listen(); s.accept()
+        if input("Server or client [s/c]? ").lower() == "s":
+            server()
+        else:
+            client()
+        """, dict(role_answers=("s",), role_choices=(("s", "server"), ("", "client")))),
+    ("a prompt that is not about roles", """
+        mode = input("Your name: ")
+        if mode == "s":
+            pass
+        """, dict(role_prompts=(), role_answers=(), role_choices=())),
     ("/to and PM and @ private syntax", """
         line = input()
         if line.startswith("/to "):
@@ -238,10 +270,10 @@ ROWS = [
     ("an f-string reusing its quotes (3.12)", """
         user = {"name": "Ann"}
         print(f"{user["name"]} joined")
-        """, dict(parsed=not OLD_PYTHON, newer_syntax="syntax.fstring" if OLD_PYTHON else None)),
+        """, dict(parsed=not OLD_PYTHON, newer_syntax=(("syntax.fstring", (3, 12)),))),
     ("a type statement (3.12)", """
         type Address = tuple[str, int]
-        """, dict(parsed=not OLD_PYTHON, newer_syntax="syntax.type" if OLD_PYTHON else None)),
+        """, dict(parsed=not OLD_PYTHON, newer_syntax=(("syntax.type", (3, 12)),))),
     ("code that does not parse is read from its text", """
         import socket
         import threading
@@ -259,7 +291,7 @@ ROWS = [
                   imports=frozenset({"socket", "threading"}), threads=frozenset({"Thread"}),
                   keyboard=frozenset({"input"}), input_prompts=("Enter name: ",), name_prompts=("Enter name: ",),
                   port_literals=frozenset({5000}), interrupt_sends=("/leave",), announces_only_on_reset=False,
-                  newer_syntax=None)),
+                  newer_syntax=())),
     ("text reading of framing and roles in broken code", """
         import json, struct, socket, select
         ready = select.select(socks, [], [])
@@ -268,11 +300,11 @@ ROWS = [
         sock.send(struct.pack('!I', n) + json.dumps(x).encode())
         mode = input('server or client? ')
         """, dict(parsed=False, framing=frozenset({"lines", "json", "length_prefix"}), multiplexing=frozenset({"select"}),
-                  role_prompts=("server or client? ",), role_answers=("s",),
+                  role_prompts=("server or client? ",), role_answers=("s",), role_choices=(("s", "server"),),
                   # today's uses_socket rule wants socket first on its import line
                   imports_socket=False, imports=frozenset({"json", "struct", "socket", "select"}))),
     ("nothing at all", "", dict(parsed=True, listens=False, connects=False, imports=frozenset(), words=frozenset(),
-                                 compared=(), newer_syntax=None, transport="tcp")),
+                                 compared=(), newer_syntax=(), transport="tcp")),
 ]
 
 

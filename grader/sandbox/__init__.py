@@ -6,8 +6,9 @@ What a Program gets:
 - a fresh temporary copy of the submission as working directory (and TMPDIR and HOME), removed by
   stop(); the watchdog kills the program once the copy holds more than `disk_files` entries or
   `disk_bytes` (looked at every 0.25 s), and traceback() then says why;
-- the grader's own Python with the standard library only (started with -S: packages installed on
-  the machine are not importable, as they would not be on a student's fresh install), started
+- the grader's own Python, or the one start(python=...) names (3.10 or newer), with the standard
+  library only (started with -S: packages installed on the machine are not importable, as they
+  would not be on a student's fresh install), started
   through grader/shim/boot.py, which patches the socket module
   (every bind lands on loopback with an OS-chosen port and is reported; outbound connections other
   than to loopback are refused; in client mode every connect/sendto goes to one redirect address);

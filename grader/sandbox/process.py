@@ -87,8 +87,9 @@ class Program:
     then (the harness hands in grader.quiescence.stuck bound to the server)."""
 
     def __init__(self, workdir: Path, script: str, args: Sequence[str], redirect, stdin: bool,
-                 limits: Limits, stop_early: Callable[[], bool] | None = None):
+                 limits: Limits, stop_early: Callable[[], bool] | None = None, python: str | None = None):
         self.workdir = workdir
+        self.python = python or sys.executable
         self.limits = limits
         self.bindings: list[Binding] = []
         self.timed_out = False
@@ -142,7 +143,7 @@ class Program:
             self._popen = subprocess.Popen(
                 # -S: the standard library only, whatever is installed next to the grader (no
                 # site-packages, no .pth hooks, no sitecustomize); the boot restores exit() & co.
-                [sys.executable, "-S", str(BOOT), script, *args], cwd=self.workdir,
+                [self.python, "-S", str(BOOT), script, *args], cwd=self.workdir,
                 env=_environment(self.workdir, config),
                 stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0,
@@ -236,9 +237,7 @@ class Program:
         # /proc nor in the reaped total.
         try:
             os.waitid(os.P_PID, self.pid, os.WEXITED | os.WNOWAIT)
-        except ChildProcessError:
-            pass
-        except OSError:
+        except OSError:   # ChildProcessError included
             pass
         with self._cond:
             try:
@@ -469,14 +468,15 @@ class Program:
         self.stop()
 
 
-
 def start(source_dir: Path, script: str, args: Sequence[str] = (), *,
           redirect: tuple[str, int] | None = None, stdin: bool = False,
-          limits: Limits = Limits(), stop_early: Callable[[], bool] | None = None) -> Program:
+          limits: Limits = Limits(), stop_early: Callable[[], bool] | None = None,
+          python: str | None = None) -> Program:
     """Copy source_dir into a fresh temp dir, run `python <script> <args>` there (script is relative
     to source_dir) under the shim. redirect=None: server mode. redirect=(host, port): client mode:
     every TCP connect() and every UDP sendto()/connect() of the program goes to that address instead
-    of the hard-coded one. stop_early: see Program.
+    of the hard-coded one. stop_early: see Program. python: the interpreter (a path; default the
+    grader's own, sys.executable), 3.10 or newer: the boot is standard library only.
 
     The whole of source_dir is copied (minus __pycache__ and .git): pass the submission's own folder,
     not a folder of many submissions. Raises FileNotFoundError if the script is not there."""
@@ -487,7 +487,7 @@ def start(source_dir: Path, script: str, args: Sequence[str] = (), *,
     try:
         shutil.copytree(source_dir, workdir, symlinks=True, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__", ".git"))
-        return Program(workdir, script, args, redirect, stdin, limits, stop_early)
+        return Program(workdir, script, args, redirect, stdin, limits, stop_early, python)
     except BaseException:
         remove_tree(workdir)
         raise
