@@ -10,6 +10,9 @@ import pytest
 from grader import sandbox, wire
 from grader.client_user import LEAVE_STEPS, ClientUser, requested_ports
 
+# Each drives copies of real client programs through the sandbox: seconds each, so not in the fast lane.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "assignments" / "examples"
 LIMITS = sandbox.Limits(wall_seconds=60)
