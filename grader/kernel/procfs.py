@@ -112,28 +112,27 @@ def runnable(pid: int) -> bool:
     return False
 
 
-def cpu_ns(pid: int) -> int:
-    """CPU time of all the threads of `pid` in nanoseconds (schedstat: finer than the 10 ms ticks of
-    a stat file)."""
+def _schedstat_total(pid: int, field: int) -> int:
+    """One field of /proc/PID/task/TID/schedstat, in nanoseconds, summed over the live threads."""
     total = 0
     for schedstat in thread_files(pid, "schedstat"):
         try:
-            total += int(schedstat.split()[0])
+            total += int(schedstat.split()[field])
         except (ValueError, IndexError):
             continue
     return total
+
+
+def cpu_ns(pid: int) -> int:
+    """CPU time of all the threads of `pid` in nanoseconds (schedstat: finer than the 10 ms ticks of
+    a stat file)."""
+    return _schedstat_total(pid, 0)
 
 
 def run_delay_ns(pid: int) -> int:
     """Time the live threads of `pid` have spent runnable but waiting for a core, in nanoseconds
     (schedstat's second field): what a loaded machine takes from a program."""
-    total = 0
-    for schedstat in thread_files(pid, "schedstat"):
-        try:
-            total += int(schedstat.split()[1])
-        except (ValueError, IndexError):
-            continue
-    return total
+    return _schedstat_total(pid, 1)
 
 
 def socket_inode(pid: int, fd: int) -> int | None:
