@@ -179,7 +179,7 @@ def learn_dialect(h: Harness, guess: dialects.Dialect, runs_on: RunsOn | None = 
         server = _chat_port(h, server, guess)
         if sub.client is None or problem:
             return guess
-        return dialects.learn(sub, server, timeout=h.left(6.0), guess=guess, stuck=quiescence.stuck,
+        return dialects.learn(sub, server, timeout=h.left(6.0), guess=guess, stuck=h.policy,
                               python=None if python.own else python.path)
     finally:
         server.program.stop()

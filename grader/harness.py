@@ -68,7 +68,7 @@ class Harness:
                  stuck: StuckPolicy | None = None, python: str | None = None):
         self.sub = sub
         self.python = python   # the interpreter's path; None: the grader's own
-        self._stuck = stuck
+        self.policy = stuck   # the policy as handed in (None: every wait runs its full time)
         self.dialect = Dialect()
         self.transport: str | None = None   # what the server really bound: "tcp" or "udp"
         self.deadline = time.monotonic() + seconds
@@ -122,11 +122,11 @@ class Harness:
     def stuck(self, server: Server, waiting: Peer | None = None) -> bool:
         """Whether the server can do nothing more without new input (the policy handed in; False
         without one)."""
-        if self._stuck is None:
+        if self.policy is None:
             return False
         with self._lock:
             peers = list(self._peers)
-        return self._stuck(server, peers, waiting)
+        return self.policy(server, peers, waiting)
 
     def listening(self, server: Server) -> list[Server]:
         """Every port of the server's kind it has opened, once it has settled after starting."""
