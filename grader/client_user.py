@@ -102,6 +102,37 @@ class Leave:
         return b"".join(step.server_got for step in self.steps)
 
 
+@dataclass
+class Upstream:
+    """One of a relay's connections to the server, as grader.quiescence sees a scripted user: the
+    relay reads all the server sends at once, and the bytes it took from the client are `sent`."""
+    port: int
+    local_port: int
+    sent: int
+    kind: str = "tcp"
+    connected: bool = True
+    reads: bool = True
+
+    def received_all(self) -> bool:
+        return True
+
+
+def upstreams(relay: Relay, port: int) -> list[Upstream] | None:
+    """The relay's connections to the server on `port` that are still open, for the "server can do
+    nothing more" policy; None while one of them is still connecting (the server may be accepting)."""
+    events = relay.events()
+    found = []
+    for conn in sorted({e.conn for e in events if e.kind == "open"}):
+        local = relay.upstream_port(conn)
+        if local is None:
+            if not any(e.conn == conn and e.kind == "close" for e in events):
+                return None
+            continue
+        sent = sum(len(e.data) for e in events if e.conn == conn and e.kind == "c2s")
+        found.append(Upstream(port, local, sent))
+    return found
+
+
 def _argv(args: Sequence[str], name: str, on_argv: bool) -> tuple[list[str], bool]:
     """The client's arguments with the name in them, and whether the name is on the command line."""
     if any("{name}" in a for a in args):
@@ -189,18 +220,22 @@ class ClientUser:
     def launch(cls, sub_root: Path, script: str, args: Sequence[str], server: tuple[str, int],
                kind: str = "tcp", name: str = "Alice", name_on_argv: bool = False,
                limits: sandbox.Limits = sandbox.Limits(), ports: dict[int, int] | None = None,
-               stop_early: Callable[[], bool] | None = None) -> "ClientUser":
+               stop_early: Callable[[], bool] | None = None, typed: str = "",
+               python: str | None = None) -> "ClientUser":
         """Start the client and give it the name, without waiting (several users can start at once).
         `ports` maps each port the server's code asked for to the real one (Program.bindings), for a
         client that connects to several; `stop_early`, if given, goes to sandbox.start (the client
-        can do nothing more without input: its wait_exit() ends early, so leave steps do)."""
+        can do nothing more without input: its wait_exit() ends early, so leave steps do); `typed`
+        is typed first (the answer to "server or client?"); `python` runs it (None: the grader's own)."""
         router = _Router(server, ports) if ports and len(set(ports.values())) > 1 else None
         relay = Relay(server, kind, route=router)
         argv, on_argv = _argv(args, name, name_on_argv)
         early = {"stop_early": stop_early} if stop_early is not None else {}
         try:
             program = sandbox.start(sub_root, script, argv, redirect=relay.address, stdin=True,
-                                    limits=limits, **early)
+                                    limits=limits, python=python, **early)
+            if typed:
+                program.write_stdin(typed)
             if router is not None:
                 router.program = program
         except BaseException:
@@ -296,6 +331,11 @@ class ClientUser:
             return done() or self._output_done
         self.relay.wait_for(lambda _: finished(), timeout)
         return done()
+
+    def wait_until(self, done: Callable[[], bool], timeout: float) -> bool:
+        """Wait until done(), re-checked at every change on the wire or in the output; False on
+        timeout or once the client has ended without it."""
+        return self._wait(done, timeout)
 
     def wait_token(self, token: str, timeout: float, since: Mark | None = None) -> bool:
         """True once `token` has been delivered to this user (see delivered())."""

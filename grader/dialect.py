@@ -16,6 +16,7 @@ from typing import Callable, Protocol
 from . import sandbox
 from .kernel import syscalls
 from .messages import Msg
+from .client_user import Upstream, upstreams
 from .relay import Relay
 from .submission import Submission
 
@@ -150,17 +151,6 @@ def learn(sub: Submission, server: "Server", timeout: float = 6.0, guess: Dialec
 
 
 @dataclass
-class _Upstream:
-    """One of the relay's connections to the server, as grader.quiescence sees a scripted user."""
-    port: int
-    local_port: int
-    sent: int
-    kind: str = "tcp"
-    connected: bool = True
-    reads: bool = True
-
-
-@dataclass
 class _Session:
     """The student's client, the relay and the server of one learning, and the waits on them."""
     client: "sandbox.Program"
@@ -223,7 +213,7 @@ class _Session:
         return blocked[0] if blocked and ("fd", 0) in blocked[1] else False
 
 
-def _server_idle(s: _Session, relay: Relay, also: tuple[_Upstream, ...] = ()) -> bool | None:
+def _server_idle(s: _Session, relay: Relay, also: tuple[Upstream, ...] = ()) -> bool | None:
     """Whether the server can do nothing more before new input reaches it over the relay's
     connections (and `also`); None where that cannot be seen (UDP, not Linux x86-64)."""
     server = s.server
@@ -231,16 +221,9 @@ def _server_idle(s: _Session, relay: Relay, also: tuple[_Upstream, ...] = ()) ->
         return True
     if server.kind != "tcp" or not syscalls.SUPPORTED or s.stuck is None:
         return None
-    events = relay.events()
-    peers = []
-    for conn in sorted({e.conn for e in events if e.kind == "open"}):
-        local = relay.upstream_port(conn)
-        if local is None:
-            if not any(e.conn == conn and e.kind == "close" for e in events):
-                return False   # still connecting
-            continue
-        sent = sum(len(e.data) for e in events if e.conn == conn and e.kind == "c2s")
-        peers.append(_Upstream(server.port, local, sent))
+    peers = upstreams(relay, server.port)
+    if peers is None:
+        return False   # still connecting
     return s.stuck(server, peers + list(also))
 
 
@@ -251,7 +234,7 @@ def _speaks_unasked(s: _Session) -> bool | None:
         return None
     try:
         with socket.create_connection(("127.0.0.1", s.server.port), timeout=1.0) as probe:
-            me = _Upstream(s.server.port, probe.getsockname()[1], 0)
+            me = Upstream(s.server.port, probe.getsockname()[1], 0)
             # Idle means all it sent us is acknowledged, so in our buffer: one look then tells.
             idle = s.wait(lambda: bool(select.select([probe], [], [], 0)[0]
                                        or _server_idle(s, s.relay, (me,))))

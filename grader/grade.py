@@ -179,8 +179,12 @@ def learn_dialect(h: Harness, guess: dialects.Dialect, runs_on: RunsOn | None = 
         server = _chat_port(h, server, guess)
         if sub.client is None or problem:
             return guess
-        return dialects.learn(sub, server, timeout=h.left(6.0), guess=guess, stuck=h.policy,
-                              python=None if python.own else python.path)
+        learned = dialects.learn(sub, server, timeout=h.left(6.0), guess=guess, stuck=h.policy,
+                                 python=None if python.own else python.path)
+        # Seen reaching the server, the client is what every scripted user types into (grader.users).
+        h.clients = learned.learned_from.key == "dialect.from_client" and server.kind == "tcp"
+        h.client_python = None if python.own else python.path
+        return learned
     finally:
         server.program.stop()
 

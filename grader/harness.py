@@ -75,6 +75,11 @@ class Harness:
         self.limits = limits or sandbox.Limits(wall_seconds=seconds + 5)
         self._programs: list[sandbox.Program] = []
         self._peers: list[Peer] = []
+        # Users driven through relays (grader.users): how to stop each, and its connections to the
+        # server as the policy sees them (None while one is still connecting).
+        self._adopted: list[tuple[Callable[[], None], Callable[[], list | None]]] = []
+        self.clients = False          # every scripted user types into the student's client
+        self.client_python: str | None = None   # the interpreter that runs it (None: the grader's own)
         self._lock = threading.Lock()
 
     # -- time ---------------------------------------------------------------------------------
@@ -125,8 +130,18 @@ class Harness:
         if self.policy is None:
             return False
         with self._lock:
-            peers = list(self._peers)
+            peers, adopted = list(self._peers), list(self._adopted)
+        for _, connections in adopted:
+            ends = connections()
+            if ends is None:
+                return False
+            peers += ends
         return self.policy(server, peers, waiting)
+
+    def adopt(self, stop: Callable[[], None], connections: Callable[[], list | None]) -> None:
+        """A user driven through a relay: stopped at the end, and its connections count for stuck()."""
+        with self._lock:
+            self._adopted.append((stop, connections))
 
     def listening(self, server: Server) -> list[Server]:
         """Every port of the server's kind it has opened, once it has settled after starting."""
@@ -193,7 +208,9 @@ class Harness:
     # -- the end ------------------------------------------------------------------------------
     def close(self) -> None:
         with self._lock:
-            peers, programs = list(self._peers), list(self._programs)
+            peers, programs, adopted = list(self._peers), list(self._programs), list(self._adopted)
+        for stop, _ in adopted:
+            stop()
         for peer in peers:
             peer.close()
         for program in programs:

@@ -207,6 +207,13 @@ EN = {
     "transcript.stdin": "typed into the server's console: {text}",
     "transcript.burst": "{user} sent {count} copies of {line} at once",
     "transcript.elided": "… {count} events left out …",
+    "transcript.leave.command": "{user} typed the leave command {typed}; the server got: {got}",
+    "transcript.leave.interrupt": "{user} pressed Ctrl+C; the server got: {got}",
+    "transcript.leave.end_of_input": "{user}'s input ended (Ctrl+D); the server got: {got}",
+    "transcript.leave.kill": "{user}'s terminal was closed (the client killed); the server got: {got}",
+    "driven.client": "every scripted user typed into a running copy of the student's client",
+    "driven.raw": "scripted users were raw sockets speaking the protocol learned",
+    "driven.client_no_connect": "the student's client did not reach the server",
     # the dialect
     "dialect": "learned from {source}; {transport}; {speaks}; name sent as {name}; messages as {message}; {leave}; "
                "private messages as {private}",
@@ -271,6 +278,7 @@ EN = {
     # transcripts: what the grader did and saw during a check
     "transcript.sent": "{at}  {user} sent: {text}",
     "transcript.got": "{at}  {user} got: {text}",
+    "transcript.typed": "{at}  {user} typed: {text}",
     "transcript.server": "{at}  server printed: {text}",
     "transcript.note": "{at}  {text}",
     "transcript.at": "{seconds} s",
@@ -460,6 +468,13 @@ RU = {
     "transcript.stdin": "набрано в консоли сервера: {text}",
     "transcript.burst": "{user} отправил(а) разом {count} копий {line}",
     "transcript.elided": "… пропущено событий: {count} …",
+    "transcript.leave.command": "{user} набрал(а) команду выхода {typed}; сервер получил: {got}",
+    "transcript.leave.interrupt": "{user} нажал(а) Ctrl+C; сервер получил: {got}",
+    "transcript.leave.end_of_input": "ввод {user} закончился (Ctrl+D); сервер получил: {got}",
+    "transcript.leave.kill": "терминал {user} закрыт (клиент убит); сервер получил: {got}",
+    "driven.client": "каждый пользователь-скрипт печатал в запущенную копию клиента студента",
+    "driven.raw": "пользователи-скрипты — сырые сокеты, говорящие на выученном протоколе",
+    "driven.client_no_connect": "клиент студента не подключился к серверу",
     "dialect": "выяснено по {source}; {transport}; {speaks}; имя отправляется как {name}; сообщения как {message}; "
                "{leave}; личные сообщения как {private}",
     "dialect.from_code": "коду сервера",
@@ -521,6 +536,7 @@ RU = {
     "archive.unreadable": "{name}: не удаётся прочитать архив: {error}",
     "transcript.sent": "{at}  {user} отправил(а): {text}",
     "transcript.got": "{at}  {user} получил(а): {text}",
+    "transcript.typed": "{at}  {user} набрал(а): {text}",
     "transcript.server": "{at}  сервер вывел: {text}",
     "transcript.note": "{at}  {text}",
     "transcript.at": "{seconds} с",

@@ -230,6 +230,10 @@ class Peer:
         # A False once the server closed us or died is final.
         return waiting.wait(wait_for, lambda ok: ok or self.closed or not self._server_alive(), timeout, self._stuck())
 
+    def wait_text(self, told: Callable[[str], bool], timeout: float, since: int = 0) -> bool:
+        """Wait until told(the text received since `since`) holds."""
+        return self.wait(lambda data: told(data.decode("utf-8", "replace")), timeout, since)
+
     def wait_token(self, token: str, timeout: float, since: int = 0) -> bool:
         needle = token.encode("utf-8")
         return self.wait(lambda data: needle in data, timeout, since)

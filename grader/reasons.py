@@ -102,6 +102,14 @@ class Reason(str, Enum):
     TRANSCRIPT_STDIN = "transcript.stdin"
     TRANSCRIPT_BURST = "transcript.burst"
     TRANSCRIPT_ELIDED = "transcript.elided"
+    TRANSCRIPT_LEAVE_COMMAND = "transcript.leave.command"
+    TRANSCRIPT_LEAVE_INTERRUPT = "transcript.leave.interrupt"
+    TRANSCRIPT_LEAVE_END_OF_INPUT = "transcript.leave.end_of_input"
+    TRANSCRIPT_LEAVE_KILL = "transcript.leave.kill"
+    # how the scripted users were driven
+    DRIVEN_CLIENT = "driven.client"
+    DRIVEN_RAW = "driven.raw"
+    CLIENT_NO_CONNECT = "driven.client_no_connect"
 
     def __str__(self) -> str:
         return self.value

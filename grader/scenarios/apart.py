@@ -170,7 +170,8 @@ class SilentScenario(Scenario):
             self.seen = SilentObs(udp=True)
             return
         server = h.start_server()
-        self.connect(self.part, server, "Silent")
+        self.note(self.part, Reason.TRANSCRIPT_CONNECTED, user="Silent")
+        h.connect(server, "Silent")   # a raw socket: no client connects and says nothing
         alice, bob = self.join(self.part, server, "Alice"), self.join(self.part, server, "Bob")
         reached = not self.deliver(self.part, alice, [bob], "despite")[1]
         self.seen = SilentObs(reached=reached, crash=self.server_state(self.part, server))
@@ -179,6 +180,7 @@ class SilentScenario(Scenario):
 class SlowScenario(Scenario):
     name = "slow"
     part = "slow_reader"
+    raw_only = True   # a reader that stops, and 8 MiB sent at once: no client does either
 
     def run(self) -> None:
         h = self.h

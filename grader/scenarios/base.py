@@ -6,6 +6,7 @@ import random
 import threading
 import time
 
+from .. import users
 from ..harness import Harness, Server
 from ..messages import Msg
 from ..observations import Crash, SourceFacts
@@ -77,9 +78,11 @@ class Scenario:
 
     name = ""
     Observation: type | None = None
+    raw_only = False    # its users are raw sockets even where the student's client can be driven
 
     def __init__(self, h: Harness, tokens: Tokens, facts: SourceFacts):
         self.h, self.token, self.facts = h, tokens, facts
+        self.users = users.RawUsers(h) if self.raw_only else users.driving(h)
         self.log = Transcript()
         self.seen = None
         self._shown: dict[tuple[str, int], int] = {}
@@ -97,23 +100,27 @@ class Scenario:
             self.log.add(part, "server", "", crash.why)
         return crash
 
-    def connect(self, part: str, server: Server, name: str, **kw) -> Peer:
+    def connect(self, part: str, server: Server, name: str) -> Peer:
         self.note(part, Reason.TRANSCRIPT_CONNECTED, user=name)
-        return self.h.connect(server, name, **kw)
+        return self.users.connect(server, name)
+
+    def introduce(self, part: str, peer: Peer, server: Server) -> None:
+        self.log.add(part, self.users.event, peer.name, self.users.hello(peer.name) or "")
+        self.users.introduce(peer, server)
 
     def join(self, part: str, server: Server, name: str, **kw) -> Peer:
         self.note(part, Reason.TRANSCRIPT_CONNECTED, user=name)
-        hello = self.h.dialect.hello(name)
-        if hello is not None:
-            self.log.add(part, "sent", name, hello.decode("utf-8", "replace"))
-        return self.h.join(server, name, **kw)
+        self.log.add(part, self.users.event, name, self.users.hello(name) or "")
+        return self.users.join(server, name, **kw)
 
-    def send(self, part: str, peer: Peer, data: bytes) -> bool:
-        self.log.add(part, "sent", peer.name, data.decode("utf-8", "replace"))
-        return self.h.send(peer, data)
+    def send(self, part: str, peer: Peer, words: str) -> bool:
+        """`peer` puts `words` on the wire (a raw socket) or types them (a client) as they are."""
+        self.log.add(part, self.users.event, peer.name, words)
+        return self.users.send(peer, words)
 
     def say(self, part: str, peer: Peer, text: str) -> bool:
-        return self.send(part, peer, self.h.dialect.message(peer.name, text))
+        self.log.add(part, self.users.event, peer.name, self.users.words(peer, text))
+        return self.users.say(peer, text)
 
     def close(self, part: str, peer: Peer, reset: bool = False) -> None:
         self.note(part, Reason.TRANSCRIPT_RESET if reset else Reason.TRANSCRIPT_CLOSED, user=peer.name)

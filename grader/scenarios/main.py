@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from .. import notices
+from .. import notices, users
 from ..harness import Server, ServerDown
 from ..kernel import procfs
 from ..observations import (BroadcastObs, EchoObs, JoinObs, LeaveObs, MainObs, MultiObs, PrivateObs,
@@ -80,10 +80,7 @@ class MainScenario(Scenario):
             seen.start = StartObs(Start.REFUSED, error=str(refused.strerror or refused))
             return None, None
         seen.start = StartObs(Start.STARTED, transport=server.kind)
-        hello = h.dialect.hello(alice.name)
-        if hello is not None:
-            self.log.add("registers_name", "sent", alice.name, hello.decode("utf-8", "replace"))
-        h.introduce(alice)
+        self.introduce("registers_name", alice, server)
         if alice.wait_closed(h.left(0.25)) or not server.alive():
             # A program that ends by itself, status 0 and no traceback, can take longer than the look
             # above to do so on a loaded machine: it gets the verdict it gets when seen ending there.
@@ -102,6 +99,7 @@ class MainScenario(Scenario):
         the first broadcast did not arrive and the server reads its keyboard). Whether Alice and the
         console chat; if they do, fills the record for a chat of two."""
         h, seen = self.h, self.seen
+        self.users = users.RawUsers(h)   # the console's partner is a raw socket (grader.users)
         server = h.start_server(stdin=True)
         console = Console(server.program)
         mark = console.mark()
@@ -142,8 +140,8 @@ class MainScenario(Scenario):
         return peer
 
     def typed_name(self, name: str) -> str:
-        """What the grader sent as `name`'s name ("" for nothing)."""
-        return (self.h.dialect.hello(name) or b"").decode("utf-8", "replace").strip()
+        """What the grader sent or typed as `name`'s name ("" for nothing)."""
+        return (self.users.hello(name) or "").strip()
 
     def join_obs(self, seen_join: list, two_user: bool = False) -> JoinObs:
         typed = tuple((n, self.typed_name(n)) for n in dict.fromkeys(t[0] for t in seen_join))
@@ -152,17 +150,20 @@ class MainScenario(Scenario):
     def watch(self, part: str, watchers: list[Peer], marks: list[int], deadline: float, told) -> None:
         """Wait, to one common deadline, until `told(what each watcher got since its mark)` holds."""
         for w, mark in zip(watchers, marks):
-            w.wait(lambda data: told(data.decode("utf-8", "replace")), max(0.0, deadline - time.monotonic()), mark)
+            w.wait_text(told, max(0.0, deadline - time.monotonic()), mark)
             self.got(part, w, mark)
 
     def sender_name(self, alice: Peer, reader, first_around: str) -> None:
-        h, d = self.h, self.h.dialect
+        h = self.h
         token, mark = self.token(), reader.mark()
-        self.send("sender_name", alice, d.bare(f"who {token}"))
+        self.send("sender_name", alice, self.users.plain(f"who {token}"))
         arrived = reader.wait_token(token, h.left(DELIVERY), mark)
         self.got("sender_name", reader, mark)
-        self.seen.sender = SenderObs(reader.name, arrived, segment_with(reader.text(mark), token) if arrived else "",
-                                     first_around, d.client_adds_name)
+        around = segment_with(reader.text(mark), token) if arrived else ""
+        carried = self.users.adds_name(alice, token)
+        if carried and self.users.event == "typed":
+            around = around.replace(alice.name, "", 1)   # the name Alice's own client wrote is not the server's
+        self.seen.sender = SenderObs(reader.name, arrived, around, first_around, carried)
 
     def unicode(self, alice: Peer, reader, server: Server) -> None:
         token, mark = self.token(), reader.mark()
@@ -174,26 +175,31 @@ class MainScenario(Scenario):
                                        self.server_state("unicode", server))
 
     def private_message(self, alice: Peer, bob: Peer, carol: Peer, server: Server) -> None:
-        h, d = self.h, self.h.dialect
+        h, u = self.h, self.users
         _, missed = self.deliver("private_message", alice, [bob, carol], "everyone")
-        shown = d.private_format.format(to="Bob", text="text")
+        shown = u.private_shown("Bob")
         if carol in missed:
-            self.seen.private = PrivateObs(shown, d.private_found, untestable=True)
+            self.seen.private = PrivateObs(shown, u.private_found, untestable=True)
             return
-        for attempt in d.private("Alice", "Bob", "secret {token}"):
+        leaked = None   # the first way that reached Bob and Carol too: the next way may be the private one
+        for attempt in u.private("Bob", "secret {token}"):
             token = self.token()
             marks = bob.mark(), carol.mark()
-            self.send("private_message", alice, attempt.replace(b"{token}", token.encode()))
+            self.send("private_message", alice, attempt.replace("{token}", token))
             if bob.wait_token(token, h.left(DELIVERY / 2), marks[0]):
                 saw = carol.wait_token(token, h.left(SETTLE), marks[1])
                 after = carol.wait_token(token, 0, marks[1])
                 self.got("private_message", bob, marks[0])
                 self.got("private_message", carol, marks[1])
-                self.seen.private = PrivateObs(shown, d.private_found, reached=True, carol_saw=saw,
-                                               carol_saw_after=after)
-                return
+                seen = PrivateObs(shown, u.private_found, reached=True, carol_saw=saw, carol_saw_after=after)
+                if not (saw or after):
+                    self.seen.private = seen
+                    return
+                leaked = leaked or seen
+                continue
             self.got("private_message", bob, marks[0])
-        self.seen.private = PrivateObs(shown, d.private_found, crash=self.server_state("private_message", server))
+        self.seen.private = leaked or PrivateObs(shown, u.private_found,
+                                                 crash=self.server_state("private_message", server))
 
     def multi_user(self, users: list[Peer], server: Server) -> None:
         """Each user speaks once: who was not heard by whom, duplicates, echoes. First, with all four
@@ -213,8 +219,8 @@ class MainScenario(Scenario):
         settled = time.monotonic() + self.h.left(SETTLE)
         for sender in users:
             for u in users:
-                if u is not sender and u.wait(lambda data, t=tokens[sender.name]: data.count(t.encode()) > 1,
-                                              max(0.0, settled - time.monotonic()), marks[u.name]):
+                if u is not sender and u.wait_text(lambda text, t=tokens[sender.name]: text.count(t) > 1,
+                                                   max(0.0, settled - time.monotonic()), marks[u.name]):
                     dupes.append((sender.name, u.name))
         for u in users:
             self.got("multi_user", u, marks[u.name])
@@ -227,14 +233,15 @@ class MainScenario(Scenario):
 
     def leave(self, leaver: Peer, observers: list, server: Server) -> None:
         """`leaver` leaves the way the submission's client does; what each observer got from then on."""
-        h, d = self.h, self.h.dialect
+        h = self.h
         name = leaver.name
         marks = [o.mark() for o in observers]
-        sent = (d.goodbye(name) or b"").decode("utf-8", "replace")
+        sent, steps = self.users.leave(leaver)
         goodbye = sent.strip()
-        self.log.add("leave_notice", "sent", name, sent)
-        self.note("leave_notice", Reason.TRANSCRIPT_CLOSED, user=name)
-        h.leave(leaver)
+        if self.users.event == "sent":
+            self.log.add("leave_notice", "sent", name, sent)
+        for step in steps:
+            self.log.add("leave_notice", "note", name, step)
         deadline, form, adds = time.monotonic() + h.left(NOTICE), self.form, self.server_adds_name
         if form is None:
             self.missed("leave_notice", name, observers, marks, deadline)
