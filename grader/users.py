@@ -43,6 +43,7 @@ class ClientPeer:
         self._offsets = [0]             # bytes from the server before relay event number i
         self._data = bytearray()
         self._marks: dict[int, Mark] = {}
+        self.last_typed: Mark | None = None   # where the wire stood when the last line was typed
         self._lock = threading.Lock()
 
     def _catch_up(self, upto: int | None = None) -> None:
@@ -223,7 +224,7 @@ class ClientUsers(RawUsers):
         """Type `words` and wait until they have gone out and the server has read them."""
         if not peer.user.program.alive():
             return False
-        mark = peer.user.type(words.rstrip("\n"))
+        mark = peer.last_typed = peer.user.type(words.rstrip("\n"))
         token = words.split()[-1] if words.split() else words
         peer.user.wait_sent(token, self.h.left(CONSUME_TIMEOUT), mark)
         return self._consumed(peer)
@@ -247,7 +248,7 @@ class ClientUsers(RawUsers):
         return waiting.poll_until(read, self.h.left(CONSUME_TIMEOUT))
 
     def adds_name(self, peer: ClientPeer, token: str) -> bool:
-        return wire.near(peer.user.sent(), peer.name, token)
+        return wire.near(peer.user.sent(peer.last_typed), peer.name, token)
 
     def private(self, to: str, text: str) -> list[str]:
         """What the client's code lets a user type for a private message: each private-looking
