@@ -11,6 +11,7 @@ from .harness import Harness, Server, ServerDown
 from .interpreters import Python
 from .messages import Msg, render
 from .observations import MainObs, Observations, Start, StartObs
+from .reasons import Reason
 from .rubric import Rubric
 from .submission import Submission, load
 from .transcript import rendered
@@ -156,6 +157,7 @@ def _observe(sub: Submission, seconds: float, runs_on: RunsOn) -> tuple[Observat
             obs.main = MainObs(start=StartObs(Start.DOWN, down=e.msg))
             return obs, guess
         runner.observe(h, obs.source, sub.label, obs)
+        h.dialect.notes.append(Msg(Reason.DRIVEN_CLIENT if h.clients else Reason.DRIVEN_RAW))
         obs.transport = h.transport or guess.transport
         return obs, h.dialect
     finally:

@@ -155,8 +155,8 @@ class RawUsers:
         """Ways to send a private message, best first ("{token}" in `text` stays for the caller)."""
         return [w.decode("utf-8", "replace") for w in self.h.dialect.private("Alice", to, text)]
 
-    def private_shown(self, to: str) -> str:
-        """The private-message syntax a report names."""
+    def private_shown(self, to: str, way: str | None = None) -> str:
+        """The private-message syntax a report names (`way`: the one that reached `to`)."""
         return self.h.dialect.private_format.format(to=to, text="text")
 
     @property
@@ -260,8 +260,8 @@ class ClientUsers(RawUsers):
         guessed = self.h.dialect.private_format.format(to=to, text=text)
         return list(dict.fromkeys(ways + [guessed]))
 
-    def private_shown(self, to: str) -> str:
-        return " | ".join(self.private(to, "text"))
+    def private_shown(self, to: str, way: str | None = None) -> str:
+        return way or " | ".join(self.private(to, "text"))
 
     @property
     def private_found(self) -> bool:

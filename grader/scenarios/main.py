@@ -191,7 +191,8 @@ class MainScenario(Scenario):
                 after = carol.wait_token(token, 0, marks[1])
                 self.got("private_message", bob, marks[0])
                 self.got("private_message", carol, marks[1])
-                seen = PrivateObs(shown, u.private_found, reached=True, carol_saw=saw, carol_saw_after=after)
+                seen = PrivateObs(u.private_shown("Bob", attempt.replace("secret {token}", "text")), u.private_found,
+                                  reached=True, carol_saw=saw, carol_saw_after=after)
                 if not (saw or after):
                     self.seen.private = seen
                     return
