@@ -30,7 +30,9 @@ from .peer import Peer
 from .reasons import Reason
 
 CONSUME_TIMEOUT = 0.5   # s: for a typed line to go out and be read by the server before the next
-CONNECT_WAIT = 10.0     # s: for a client to reach the server (a Python start is slow under load)
+CONNECT_WAIT = 10.0
+LEAVE_NOTES = {"command": Reason.TRANSCRIPT_LEAVE_COMMAND, "interrupt": Reason.TRANSCRIPT_LEAVE_INTERRUPT,
+               "end_of_input": Reason.TRANSCRIPT_LEAVE_END_OF_INPUT, "kill": Reason.TRANSCRIPT_LEAVE_KILL}     # s: for a client to reach the server (a Python start is slow under load)
 
 
 class ClientPeer:
@@ -274,7 +276,7 @@ class ClientUsers(RawUsers):
         sub = self.h.sub
         commands = tuple(dict.fromkeys(sub.client_facts.leave_words + sub.server_facts.leave_words))
         left: Leave = peer.user.leave(commands[:1])
-        notes = [Msg(f"transcript.leave.{step.action}", user=peer.name, typed=step.typed or "",
+        notes = [Msg(LEAVE_NOTES[step.action], user=peer.name, typed=step.typed or "",
                      got=wire.texts(step.server_got).strip() or "—") for step in left.steps]
         return wire.texts(left.server_got).strip(), notes
 

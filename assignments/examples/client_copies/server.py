@@ -1,66 +1,82 @@
+# Сервер чата: по потоку на каждого участника
 import socket
 import threading
 
-HOST = 'localhost'
-PORT = 21100
+ADDRESS = ('localhost', 21100)
 
-users = {}   # ник -> соединение
-users_lock = threading.Lock()
+participants = []          # пары [никнейм, сокет]
+guard = threading.Lock()
 
 
-def broadcast(text, sender_nick=None):
-    with users_lock:
-        conns = [c for n, c in users.items() if n != sender_nick]
-    for c in conns:
+def send_all(line, skip=None):
+    with guard:
+        targets = [pair[1] for pair in participants if pair[0] != skip]
+    for sock in targets:
         try:
-            c.sendall(text.encode('utf-8'))
+            sock.sendall(line.encode('utf-8'))
         except OSError:
             pass
 
 
-def handle_user(conn, addr):
+def find(nickname):
+    with guard:
+        for pair in participants:
+            if pair[0] == nickname:
+                return pair[1]
+    return None
+
+
+def session(sock, where):
     try:
-        conn.sendall('Введите никнейм:'.encode('utf-8'))
-        nick = conn.recv(1024).decode('utf-8').strip()
+        sock.sendall('Введите никнейм:'.encode('utf-8'))
+        nickname = sock.recv(1024).decode('utf-8').strip()
     except OSError:
-        conn.close()
+        sock.close()
         return
-    with users_lock:
-        users[nick] = conn
-    print(f'[{addr[0]}:{addr[1]}] {nick} в сети')
-    broadcast(f'{nick} вошёл в чат', nick)
-    try:
-        while True:
-            data = conn.recv(1024)
-            if not data:
-                break
-            msg = data.decode('utf-8').strip()
-            if msg == '/exit':
-                break
-            if msg.startswith('@'):
-                who, _, body = msg[1:].partition(' ')
-                with users_lock:
-                    target = users.get(who)
-                if target:
-                    target.sendall(f'{nick} (лично): {body}'.encode('utf-8'))
-                else:
-                    conn.sendall(f'Пользователь {who} не найден'.encode('utf-8'))
-            elif msg:
-                broadcast(f'{nick}: {msg}', nick)
-    except OSError:
-        pass
-    with users_lock:
-        users.pop(nick, None)
-    conn.close()
-    print(f'{nick} вышел')
-    broadcast(f'{nick} вышел из чата')
+    me = [nickname, sock]
+    with guard:
+        participants.append(me)
+    print('подключился', nickname, 'с адреса', where)
+    send_all(nickname + ' вошёл в чат', nickname)
+    while True:
+        try:
+            chunk = sock.recv(1024)
+        except OSError:
+            break
+        if not chunk:
+            break
+        line = chunk.decode('utf-8').strip()
+        if line == '/exit':
+            break
+        if not line:
+            continue
+        if line[0] == '@':
+            to, _, rest = line[1:].partition(' ')
+            other = find(to)
+            reply = nickname + ' (лично): ' + rest if other else 'Пользователь ' + to + ' не найден'
+            try:
+                (other or sock).sendall(reply.encode('utf-8'))
+            except OSError:
+                pass
+        else:
+            send_all(nickname + ': ' + line, nickname)
+    with guard:
+        if me in participants:
+            participants.remove(me)
+    sock.close()
+    print('отключился', nickname)
+    send_all(nickname + ' вышел из чата')
 
 
-srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind((HOST, PORT))
-srv.listen()
-print('Сервер ждёт подключений на порту', PORT)
-while True:
-    conn, addr = srv.accept()
-    threading.Thread(target=handle_user, args=(conn, addr), daemon=True).start()
+def main():
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(ADDRESS)
+    listener.listen()
+    print('Сервер ждёт подключений:', ADDRESS)
+    while True:
+        sock, where = listener.accept()
+        threading.Thread(target=session, args=(sock, where), daemon=True).start()
+
+
+main()
