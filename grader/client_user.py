@@ -256,14 +256,15 @@ class ClientUser:
         user.wait_joined()
         return user
 
-    def wait_joined(self, timeout: float = NAME_WAIT) -> bool:
+    def wait_joined(self, timeout: float = NAME_WAIT, answered: bool = True) -> bool:
         """Wait until the client has started (START_WAIT), then until the name has gone out on the
-        wire (`timeout`) and the server has answered; sets and returns .joined. Ends early if the
-        client exits."""
+        wire (`timeout`) and (`answered`) the server has answered, by JOIN_QUIET of silence on the
+        wire; sets and returns .joined. Ends early if the client exits. A caller that can see the
+        server read the name and settle passes answered=False and waits for that instead."""
         self._wait(lambda: self.connected or bool(self.program.output()), START_WAIT)
         scan = _Scan(self.relay, "c2s", None)
         self.joined = self._wait(lambda: scan.found(self.name), timeout)
-        if self.joined:
+        if self.joined and answered:
             self.relay.wait_quiet(JOIN_QUIET, JOIN_SETTLE)
         return self.joined
 

@@ -22,7 +22,7 @@ import threading
 from typing import Callable
 
 from . import waiting, wire
-from .client_user import JOIN_QUIET, JOIN_SETTLE, NAME_WAIT, ClientUser, Leave, Mark, upstreams
+from .client_user import NAME_WAIT, ClientUser, Leave, Mark, upstreams
 from .harness import Harness, Server
 from .kernel import tcp
 from .messages import Msg
@@ -193,13 +193,14 @@ class ClientUsers(RawUsers):
         return peer
 
     def introduce(self, peer: ClientPeer, server: Server) -> None:
-        if self.h.dialect.name_format is None:   # learning saw the client send no name: none to wait for
-            peer.user.wait_joined(0)
-            peer.user.wait_quiet(JOIN_QUIET, self.h.left(JOIN_SETTLE))
-        else:
-            peer.user.wait_joined(self.h.left(NAME_WAIT))
+        """Wait until the name has gone out (learning saw whether the client sends one at all), the
+        server has read all this user sent, has finished what the join made it do and what it sent
+        has crossed the relay."""
+        timeout = 0 if self.h.dialect.name_format is None else self.h.left(NAME_WAIT)
+        peer.user.wait_joined(timeout, answered=False)
         self._consumed(peer)
         self.h.settle(server)
+        waiting.poll_until(peer.user.relay.settled, self.h.left(CONSUME_TIMEOUT))
 
     def join(self, server: Server, name: str, **kw) -> ClientPeer:
         peer = self.connect(server, name)
