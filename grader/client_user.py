@@ -27,11 +27,13 @@ from __future__ import annotations
 import os
 import signal
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
 from . import sandbox, wire
+from .kernel import syscalls
 from .relay import ConnState, Event, Relay
 
 # How long start() waits for the client to show a sign of life (connect, print, exit): on a loaded
@@ -55,6 +57,8 @@ LEAVE_STEPS = ("command", "interrupt", "end_of_input", "kill")
 # A wait for a token re-reads only the bytes that came since its last look, plus this much before
 # them (a token cut in two by the chunks, in its escaped or framed form).
 SCAN_OVERLAP = 4096
+# How often wait_joined() looks whether a client that sent no name waits for typing.
+LOOK_EVERY = 0.01
 
 
 @dataclass(frozen=True)
@@ -263,10 +267,26 @@ class ClientUser:
         server read the name and settle passes answered=False and waits for that instead."""
         self._wait(lambda: self.connected or bool(self.program.output()), START_WAIT)
         scan = _Scan(self.relay, "c2s", None)
-        self.joined = self._wait(lambda: scan.found(self.name), timeout)
+        deadline = time.monotonic() + timeout
+        # A client that sends no name waits for the next line without having sent one: no event
+        # tells that, so it is looked for every LOOK_EVERY.
+        while not (found := scan.found(self.name)) and not self._waits_unheard():
+            left = deadline - time.monotonic()
+            if left <= 0 or self._output_done:
+                break
+            self._wait(lambda: scan.found(self.name), min(left, LOOK_EVERY))
+        self.joined = found
         if self.joined and answered:
             self.relay.wait_quiet(JOIN_QUIET, JOIN_SETTLE)
         return self.joined
+
+    def _waits_unheard(self) -> bool:
+        """The client has read all that was typed and waits for the next line, every thread of it
+        blocked, with nothing of it on its way through the relay (False where that cannot be seen)."""
+        if not syscalls.SUPPORTED or not self.program.alive() or self.program.stdin_pending():
+            return False
+        blocked = syscalls.blocked(self.program.pid)
+        return bool(blocked) and ("fd", 0) in blocked[1] and self.relay.settled()
 
     # -- what happened ----------------------------------------------------------------------------
 

@@ -77,7 +77,7 @@ class Harness:
         self._peers: list[Peer] = []
         # Users driven through relays (grader.users): how to stop each, and its connections to the
         # server as the policy sees them (None while one is still connecting).
-        self._adopted: list[tuple[Callable[[], None], Callable[[], list | None]]] = []
+        self._adopted: list[tuple[Callable[[], None], Callable[[], list | None], sandbox.Program]] = []
         self.clients = False          # every scripted user types into the student's client
         self.client_python: str | None = None   # the interpreter that runs it (None: the grader's own)
         self._lock = threading.Lock()
@@ -130,18 +130,20 @@ class Harness:
         if self.policy is None:
             return False
         with self._lock:
-            peers, adopted = list(self._peers), list(self._adopted)
-        for _, connections in adopted:
+            peers = list(self._peers)
+            adopted = [a for a in self._adopted if a[2] is server.program]
+        for _, connections, _ in adopted:
             ends = connections()
             if ends is None:
                 return False
             peers += ends
         return self.policy(server, peers, waiting)
 
-    def adopt(self, stop: Callable[[], None], connections: Callable[[], list | None]) -> None:
-        """A user driven through a relay: stopped at the end, and its connections count for stuck()."""
+    def adopt(self, server: Server, stop: Callable[[], None], connections: Callable[[], list | None]) -> None:
+        """A user of `server` driven through a relay: stopped at the end, and its connections count
+        for stuck(server)."""
         with self._lock:
-            self._adopted.append((stop, connections))
+            self._adopted.append((stop, connections, server.program))
 
     def listening(self, server: Server) -> list[Server]:
         """Every port of the server's kind it has opened, once it has settled after starting."""
@@ -209,7 +211,7 @@ class Harness:
     def close(self) -> None:
         with self._lock:
             peers, programs, adopted = list(self._peers), list(self._programs), list(self._adopted)
-        for stop, _ in adopted:
+        for stop, _, _ in adopted:
             stop()
         for peer in peers:
             peer.close()

@@ -186,18 +186,17 @@ class ClientUsers(RawUsers):
         ports = {b.requested[1]: b.port for b in server.program.bindings if b.kind == server.kind}
         user = ClientUser.launch(h.sub.root, entry.script, entry.args, ("127.0.0.1", server.port), kind=server.kind,
                                  name=name, limits=h.limits, ports=ports, typed=entry.typed, python=h.client_python)
-        h.adopt(user.stop, lambda: upstreams(user.relay, server.port))
+        h.adopt(server, user.stop, lambda: upstreams(user.relay, server.port))
         peer = ClientPeer(user, server.port, lambda: user.relay.settled() and h.stuck(server))
         if not user.wait_until(lambda: user.connected, h.left(CONNECT_WAIT)):
             raise ConnectionRefusedError(Msg(Reason.CLIENT_NO_CONNECT).render("en"))
         return peer
 
     def introduce(self, peer: ClientPeer, server: Server) -> None:
-        """Wait until the name has gone out (learning saw whether the client sends one at all), the
+        """Wait until the name has gone out (or the client waits for typing without sending it), the
         server has read all this user sent, has finished what the join made it do and what it sent
         has crossed the relay."""
-        timeout = 0 if self.h.dialect.name_format is None else self.h.left(NAME_WAIT)
-        peer.user.wait_joined(timeout, answered=False)
+        peer.user.wait_joined(self.h.left(NAME_WAIT), answered=False)
         self._consumed(peer)
         self.h.settle(server)
         waiting.poll_until(peer.user.relay.settled, self.h.left(CONSUME_TIMEOUT))
