@@ -285,7 +285,7 @@ def send_all(sock: socket.socket, data: bytes) -> None:
 def test_the_two_hand_ins_that_changed_between_runs_now_grade_the_same(example, busy_machine):
     # Before: slash_to_private 95, 95, 35, 95, 95 and client_copies 100, 35, 100, 35, 100 (5 runs,
     # two busy loops); the 35s were "the client speaks first; name sent as nothing".
-    out = subprocess.run([sys.executable, "-m", "grader", str(ROOT / "assignments" / "pending" / example),
+    out = subprocess.run([sys.executable, "-m", "grader", str(ROOT / "assignments" / "examples" / example),
                           "--repeat", "3", "--format", "json"], capture_output=True, text=True, cwd=ROOT,
                          timeout=500)
     result = json.loads(out.stdout)
