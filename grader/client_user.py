@@ -260,17 +260,20 @@ class ClientUser:
         user.wait_joined()
         return user
 
-    def wait_joined(self, timeout: float = NAME_WAIT, answered: bool = True) -> bool:
+    def wait_joined(self, timeout: float = NAME_WAIT, answered: bool = True,
+                    idle: Callable[[], bool] | None = None) -> bool:
         """Wait until the client has started (START_WAIT), then until the name has gone out on the
         wire (`timeout`) and (`answered`) the server has answered, by JOIN_QUIET of silence on the
         wire; sets and returns .joined. Ends early if the client exits. A caller that can see the
-        server read the name and settle passes answered=False and waits for that instead."""
+        server read the name and settle passes answered=False and waits for that instead; with
+        `idle` (the server can do nothing more), a client that waits for typing while the server
+        is idle has sent all it will: the wait ends there, joined or not."""
         self._wait(lambda: self.connected or bool(self.program.output()), START_WAIT)
         scan = _Scan(self.relay, "c2s", None)
         deadline = time.monotonic() + timeout
         # A client that sends no name waits for the next line without having sent one: no event
         # tells that, so it is looked for every LOOK_EVERY.
-        while not (found := scan.found(self.name)) and not self._waits_unheard():
+        while not (found := scan.found(self.name)) and not (idle is not None and self._waits_unheard() and idle()):
             left = deadline - time.monotonic()
             if left <= 0 or self._output_done:
                 break

@@ -196,7 +196,7 @@ class ClientUsers(RawUsers):
         """Wait until the name has gone out (or the client waits for typing without sending it), the
         server has read all this user sent, has finished what the join made it do and what it sent
         has crossed the relay."""
-        peer.user.wait_joined(self.h.left(NAME_WAIT), answered=False)
+        peer.user.wait_joined(self.h.left(NAME_WAIT), answered=False, idle=lambda: self.h.stuck(server))
         self._consumed(peer)
         self.h.settle(server)
         waiting.poll_until(peer.user.relay.settled, self.h.left(CONSUME_TIMEOUT))
