@@ -220,7 +220,7 @@ class DisconnectObs:
 
 @dataclass(frozen=True)
 class BusyObs:
-    idle: float              # share of the idle window (three users connected) the server was runnable
+    idle: float              # busy share of the idle window (three users connected): scenarios.apart.busy_share()
     after: float             # the same after two clients went away
     after_seconds: float = 0.8
     before: float = 0.0      # the same before anyone joined

@@ -127,11 +127,15 @@ def test_a_process_its_session_its_mark_and_its_threads(child):
     assert len(list(procfs.thread_files(pid, "stat"))) == 5
     assert waiting.poll_until(lambda: not procfs.runnable(pid), 5)   # everything blocked
     assert procfs.cpu_ns(pid) > 0 and procfs.session_ticks(pid) >= 0
+    sched = procfs.schedstats(pid)
+    assert sorted(sched) == sorted(procfs.threads(pid)) and sched[str(pid)].cpu_ns > 0
+    assert procfs.cpu_ns(pid) >= sum(s.cpu_ns for s in sched.values())   # read later: never less
+    assert procfs.run_delay_ns(pid) >= sum(s.run_delay_ns for s in sched.values())
     main = procfs.stat(pid, pid)
     assert main is not None and main.pid == pid
     proc.stdin.close()
     assert proc.wait(5) == 0
-    assert procfs.thread_count(pid) == 0 and procfs.stat(pid) is None
+    assert procfs.thread_count(pid) == 0 and procfs.stat(pid) is None and procfs.schedstats(pid) == {}
     assert procfs.session_processes(pid) == [] and procfs.thread_file(pid, pid, "stat") is None
 
 
