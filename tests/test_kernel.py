@@ -176,3 +176,31 @@ def test_a_thread_blocked_in_recv_is_read_as_waiting_on_its_fd():
         reader.join()
         a.close()
         b.close()
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.skipif(not syscalls.SUPPORTED, reason="the system call numbers are x86-64's")
+def test_receiving_sockets_are_those_a_thread_is_blocked_reading():
+    pairs = [socket.socketpair() for _ in range(3)]
+    pipe_r, pipe_w = os.pipe()
+    # Two threads on the first socket count it once; a thread reading a pipe is no socket's.
+    targets = [pairs[0][0].recv, pairs[0][0].recv, pairs[1][0].recv, lambda n: os.read(pipe_r, n)]
+    readers = [threading.Thread(target=t, args=(1,)) for t in targets]
+    for r in readers:
+        r.start()
+    try:
+        want = {os.fstat(p[0].fileno()).st_ino for p in pairs[:2]}
+        assert waiting.poll_until(lambda: syscalls.receiving_sockets(os.getpid()) == want, 5), \
+            (syscalls.receiving_sockets(os.getpid()), want)
+    finally:
+        for a, b in pairs:
+            b.sendall(b"xx")
+        os.write(pipe_w, b"x")
+        for r in readers:
+            r.join(2)
+        for a, b in pairs:
+            a.close()
+            b.close()
+        os.close(pipe_r)
+        os.close(pipe_w)
+    assert syscalls.receiving_sockets(os.getpid()) == set()
