@@ -47,10 +47,14 @@ def uses_socket(code: SourceFacts) -> Verdict:
 @check("uses_threading", reads=("source", "transport", "threads"), needs=(COMPILES,))
 def uses_threading(code: SourceFacts, transport: str, seen: ThreadsObs) -> Verdict:
     """Judged by what the server did where it ran (more threads with four users connected than with
-    nobody; for UDP, where a server has no connections, any thread besides the main one), by its
-    code only where it did not run that far. The client's threads always come from its code."""
+    nobody, or each of the four users with a thread of the server waiting for their input alone: a
+    pool started before anyone came; for UDP, where a server has no connections, any thread besides
+    the main one), by its code only where it did not run that far. The client's threads always come
+    from its code."""
     if seen.counted:
-        server = seen.with_users > seen.before or transport == "udp" and max(seen.before, seen.with_users) > 1
+        every_user_apart = seen.served_apart == seen.users and seen.users > 1
+        server = (seen.with_users > seen.before or every_user_apart
+                  or transport == "udp" and max(seen.before, seen.with_users) > 1)
     else:
         server = code.server_threads
     if server:
@@ -58,7 +62,9 @@ def uses_threading(code: SourceFacts, transport: str, seen: ThreadsObs) -> Verdi
     if transport == "udp" and code.client_threads:
         return ok(R.THREADS_UDP_CLIENT)
     if seen.counted and code.server_threads:
-        return fail(R.THREADS_NOT_PER_CLIENT, before=seen.before, with_users=seen.with_users)
+        served = (Msg(R.THREADS_SERVED, served=seen.served_apart, users=seen.users)
+                  if seen.served_apart is not None else Msg(R.EMPTY))
+        return fail(R.THREADS_NOT_PER_CLIENT, before=seen.before, with_users=seen.with_users, served=served)
     if code.client_threads:
         return fail(R.THREADS_CLIENT_ONLY)
     return fail(R.THREADS_SELECT) if code.server_select else fail(R.THREADS_NONE)

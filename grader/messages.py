@@ -119,8 +119,10 @@ EN = {
     "threads.client_only": "only the client starts threads; the server must serve every client in a thread of its own",
     "threads.select": "the server uses select/asyncio instead of threads; the assignment asks for threading",
     "threads.none": "the server starts no threads, so it can serve only one client at a time",
-    "threads.not_per_client": "the server's code starts threads, but none of them serves a client: the server ran "
-                              "{before} thread(s) with nobody connected and still {with_users} with four users",
+    "threads.not_per_client": "the server's code starts threads, but they do not serve each client in a thread of "
+                              "its own: the server ran {before} thread(s) with nobody connected and still "
+                              "{with_users} with four users{served}",
+    "threads.served": ", and {served} of the {users} users had a thread of it waiting for what they send",
     # server_starts, registers_name
     "starts.ok": "listening ({transport})",
     "starts.connect": "could not connect to the server: {error}{crash}",
@@ -389,8 +391,10 @@ RU = {
     "threads.client_only": "потоки запускает только клиент; сервер должен обслуживать каждого клиента в своём потоке",
     "threads.select": "сервер использует select/asyncio вместо потоков; задание требует threading",
     "threads.none": "сервер не запускает потоков и поэтому обслуживает только одного клиента за раз",
-    "threads.not_per_client": "код сервера запускает потоки, но ни один из них не обслуживает клиента: потоков у "
-                              "сервера было {before} без пользователей и осталось {with_users} при четырёх подключённых",
+    "threads.not_per_client": "код сервера запускает потоки, но не обслуживает каждого клиента в своём потоке: "
+                              "потоков у сервера было {before} без пользователей и осталось {with_users} при "
+                              "четырёх подключённых{served}",
+    "threads.served": ", и поток сервера, ждущий их сообщений, был у {served} из {users} пользователей",
     "starts.ok": "слушает ({transport})",
     "starts.connect": "не удалось подключиться к серверу: {error}{crash}",
     "starts.stopped": "сервер остановился сразу после запуска: {why}",

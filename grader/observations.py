@@ -142,6 +142,7 @@ class MultiObs:
     crash: Crash = Crash()
     console: bool = False
     threads: int | None = None                  # the server's threads with the four users connected
+    served_apart: int | None = None             # users then with a server thread waiting on them alone
 
     @property
     def two_user(self) -> bool:
@@ -220,7 +221,7 @@ class DisconnectObs:
 
 @dataclass(frozen=True)
 class BusyObs:
-    idle: float              # share of the idle window (three users connected) the server was runnable
+    idle: float              # busy share of the idle window (three users connected): scenarios.apart.busy_share()
     after: float             # the same after two clients went away
     after_seconds: float = 0.8
     before: float = 0.0      # the same before anyone joined
@@ -230,9 +231,13 @@ class BusyObs:
 @dataclass(frozen=True)
 class ThreadsObs:
     """The server's thread count with nobody connected and with the four users of the main
-    conversation; None where it was not counted (the server did not run that far)."""
+    conversation; None where it was not counted (the server did not run that far). Then too, how
+    many of those `users` had a thread of the server blocked receiving from their connection (None
+    for UDP and off x86-64)."""
     before: int | None = None
     with_users: int | None = None
+    served_apart: int | None = None
+    users: int = 4
 
     @property
     def counted(self) -> bool:
@@ -273,8 +278,9 @@ class Observations:
     def threads(self) -> ThreadsObs:
         """The two thread counts, from the scenarios that took them (never None: uses_threading
         falls back to the code's facts where they are missing)."""
-        return ThreadsObs(self.busy.threads_before if self.busy else None,
-                          self.main.multi.threads if self.main.multi else None)
+        multi = self.main.multi
+        return ThreadsObs(self.busy.threads_before if self.busy else None, multi.threads if multi else None,
+                          multi.served_apart if multi else None, len(multi.users) if multi else 4)
 
     @property
     def compiles(self) -> bool:

@@ -30,6 +30,7 @@ class Reason(str, Enum):
     THREADS_SELECT = "threads.select"
     THREADS_NONE = "threads.none"
     THREADS_NOT_PER_CLIENT = "threads.not_per_client"
+    THREADS_SERVED = "threads.served"
     TRANSPORT_TCP = "transport.tcp"
     TRANSPORT_UDP = "transport.udp"
     # server_starts, registers_name

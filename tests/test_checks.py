@@ -63,6 +63,13 @@ UNSEEN = ThreadsObs()   # the server did not run as far as four users: the code 
     (SourceFacts(server_threads=False), "udp", ThreadsObs(2, 2), "pass", None),   # UDP: a thread of its own
     (SourceFacts(server_threads=False, client_threads=True), "udp", ThreadsObs(1, 1), "pass", R.THREADS_UDP_CLIENT),
     (SourceFacts(server_threads=True, server_select=True), "tcp", ThreadsObs(2, 2), "fail", R.THREADS_NOT_PER_CLIENT),
+    # a pool started before anyone came: as many threads with users as without, each user with a worker
+    (SourceFacts(server_threads=True), "tcp", ThreadsObs(7, 7, served_apart=4), "pass", None),
+    (SourceFacts(server_threads=True), "tcp", ThreadsObs(3, 3, served_apart=2), "fail", R.THREADS_NOT_PER_CLIENT),
+    (SourceFacts(server_threads=True, server_select=True), "tcp", ThreadsObs(2, 2, served_apart=0), "fail",
+     R.THREADS_NOT_PER_CLIENT),   # select, and a console thread
+    (SourceFacts(server_threads=True), "tcp", ThreadsObs(2, 2, served_apart=1, users=1), "fail",
+     R.THREADS_NOT_PER_CLIENT),   # one user in, one thread for them, proves nothing
     (SourceFacts(server_threads=False, client_threads=True), "tcp", ThreadsObs(1, 1), "fail", R.THREADS_CLIENT_ONLY),
     (SourceFacts(server_threads=False, server_select=True), "tcp", ThreadsObs(1, 1), "fail", R.THREADS_SELECT),
     (SourceFacts(server_threads=False), "tcp", ThreadsObs(1, 1), "fail", R.THREADS_NONE),   # a forked server
@@ -82,15 +89,22 @@ def test_uses_threading(facts, transport, seen, status, reason):
 
 def test_uses_threading_names_the_counts_when_code_threads_serve_no_client():
     v = judge("uses_threading", SourceFacts(server_threads=True), "tcp", ThreadsObs(3, 3))
-    assert text(v) == ("the server's code starts threads, but none of them serves a client: the server ran "
-                       "3 thread(s) with nobody connected and still 3 with four users")
+    assert text(v) == ("the server's code starts threads, but they do not serve each client in a thread of its "
+                       "own: the server ran 3 thread(s) with nobody connected and still 3 with four users")
+    v = judge("uses_threading", SourceFacts(server_threads=True), "tcp", ThreadsObs(3, 3, served_apart=2))
+    assert text(v).endswith("still 3 with four users, and 2 of the 4 users had a thread of it waiting for what "
+                            "they send")
 
 
 def test_the_thread_counts_come_from_the_busy_and_main_scenarios():
     assert Observations().threads == UNSEEN and not UNSEEN.counted
     obs = Observations(main=MainObs(multi=MultiObs(USERS, threads=5)), busy=BusyObs(0.0, 0.0, threads_before=1))
-    assert obs.threads == ThreadsObs(1, 5) and obs.threads.counted
+    assert obs.threads == ThreadsObs(1, 5, users=len(USERS)) and obs.threads.counted
     assert runner.judge(obs)["uses_threading"].status == "pass"
+    pool = Observations(main=MainObs(multi=MultiObs(USERS, threads=7, served_apart=len(USERS))),
+                        busy=BusyObs(0.0, 0.0, threads_before=7))
+    assert pool.threads == ThreadsObs(7, 7, len(USERS), len(USERS))
+    assert runner.judge(pool)["uses_threading"].status == "pass"
 
 
 def test_transport():

@@ -127,11 +127,15 @@ def test_a_process_its_session_its_mark_and_its_threads(child):
     assert len(list(procfs.thread_files(pid, "stat"))) == 5
     assert waiting.poll_until(lambda: not procfs.runnable(pid), 5)   # everything blocked
     assert procfs.cpu_ns(pid) > 0 and procfs.session_ticks(pid) >= 0
+    sched = procfs.schedstats(pid)
+    assert sorted(sched) == sorted(procfs.threads(pid)) and sched[str(pid)].cpu_ns > 0
+    assert procfs.cpu_ns(pid) >= sum(s.cpu_ns for s in sched.values())   # read later: never less
+    assert procfs.run_delay_ns(pid) >= sum(s.run_delay_ns for s in sched.values())
     main = procfs.stat(pid, pid)
     assert main is not None and main.pid == pid
     proc.stdin.close()
     assert proc.wait(5) == 0
-    assert procfs.thread_count(pid) == 0 and procfs.stat(pid) is None
+    assert procfs.thread_count(pid) == 0 and procfs.stat(pid) is None and procfs.schedstats(pid) == {}
     assert procfs.session_processes(pid) == [] and procfs.thread_file(pid, pid, "stat") is None
 
 
@@ -172,3 +176,31 @@ def test_a_thread_blocked_in_recv_is_read_as_waiting_on_its_fd():
         reader.join()
         a.close()
         b.close()
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.skipif(not syscalls.SUPPORTED, reason="the system call numbers are x86-64's")
+def test_receiving_sockets_are_those_a_thread_is_blocked_reading():
+    pairs = [socket.socketpair() for _ in range(3)]
+    pipe_r, pipe_w = os.pipe()
+    # Two threads on the first socket count it once; a thread reading a pipe is no socket's.
+    targets = [pairs[0][0].recv, pairs[0][0].recv, pairs[1][0].recv, lambda n: os.read(pipe_r, n)]
+    readers = [threading.Thread(target=t, args=(1,)) for t in targets]
+    for r in readers:
+        r.start()
+    try:
+        want = {os.fstat(p[0].fileno()).st_ino for p in pairs[:2]}
+        assert waiting.poll_until(lambda: syscalls.receiving_sockets(os.getpid()) == want, 5), \
+            (syscalls.receiving_sockets(os.getpid()), want)
+    finally:
+        for a, b in pairs:
+            b.sendall(b"xx")
+        os.write(pipe_w, b"x")
+        for r in readers:
+            r.join(2)
+        for a, b in pairs:
+            a.close()
+            b.close()
+        os.close(pipe_r)
+        os.close(pipe_w)
+    assert syscalls.receiving_sockets(os.getpid()) == set()

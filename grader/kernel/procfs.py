@@ -112,27 +112,34 @@ def runnable(pid: int) -> bool:
     return False
 
 
-def _schedstat_total(pid: int, field: int) -> int:
-    """One field of /proc/PID/task/TID/schedstat, in nanoseconds, summed over the live threads."""
-    total = 0
-    for schedstat in thread_files(pid, "schedstat"):
+class Sched(NamedTuple):
+    """One thread's /proc/PID/task/TID/schedstat, in nanoseconds since the thread started."""
+    cpu_ns: int         # time on a core
+    run_delay_ns: int   # time runnable but waiting for a core: what a loaded machine takes from it
+
+
+def schedstats(pid: int) -> dict[str, Sched]:
+    """The Sched of every live thread of `pid`, by thread id (threads that end meanwhile are skipped)."""
+    found = {}
+    for tid in threads(pid):
+        data = thread_file(pid, tid, "schedstat")
         try:
-            total += int(schedstat.split()[field])
+            fields = data.split() if data is not None else []
+            found[tid] = Sched(int(fields[0]), int(fields[1]))
         except (ValueError, IndexError):
             continue
-    return total
+    return found
 
 
 def cpu_ns(pid: int) -> int:
-    """CPU time of all the threads of `pid` in nanoseconds (schedstat: finer than the 10 ms ticks of
-    a stat file)."""
-    return _schedstat_total(pid, 0)
+    """CPU time of all the live threads of `pid` in nanoseconds (schedstat: finer than the 10 ms
+    ticks of a stat file)."""
+    return sum(s.cpu_ns for s in schedstats(pid).values())
 
 
 def run_delay_ns(pid: int) -> int:
-    """Time the live threads of `pid` have spent runnable but waiting for a core, in nanoseconds
-    (schedstat's second field): what a loaded machine takes from a program."""
-    return _schedstat_total(pid, 1)
+    """Time the live threads of `pid` have spent runnable but waiting for a core, in nanoseconds."""
+    return sum(s.run_delay_ns for s in schedstats(pid).values())
 
 
 def socket_inode(pid: int, fd: int) -> int | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import platform
 from typing import NamedTuple
 
-from .procfs import stat, thread_file, threads
+from .procfs import socket_inode, stat, thread_file, threads
 
 SUPPORTED = platform.machine() in ("x86_64", "AMD64")
 
@@ -89,3 +89,17 @@ def blocked(pid: int) -> tuple[int, list[Wait]] | None:
             return None
         waits.append(wait)
     return cpu, waits
+
+
+def receiving_sockets(pid: int) -> set[int] | None:
+    """The inodes of the sockets some thread of `pid` is blocked receiving from (one each: a thread
+    waits on one fd); None if this is not x86-64, where nobody can tell."""
+    if not SUPPORTED:
+        return None
+    found = set()
+    for tid in threads(pid):
+        wait = thread_wait(pid, tid)
+        inode = socket_inode(pid, wait.fd) if wait is not None and wait.kind == "fd" else None
+        if inode is not None:
+            found.add(inode)
+    return found

@@ -20,7 +20,6 @@ from .base import DELIVERY, Scenario
 BEFORE_WINDOW = 0.3  # seconds of sampling before anyone joins...
 IDLE_WINDOW = 0.3   # ...while idle...
 AFTER_WINDOW = 0.8  # ...and after disconnects (a busy loop shows as ~100%, an idle server as ~0%)
-SAMPLE_EVERY = 0.005
 SLOW_BYTES = 8 << 20
 REJOIN_WAIT = 0.3   # seconds in which a full server turns a newcomer away
 STALL = 2           # seconds a send may block before the server counts as stalled
@@ -139,25 +138,34 @@ class BusyScenario(Scenario):
         self.seen = BusyObs(idle, after, AFTER_WINDOW, before, threads)
 
     def busy(self, server: Server, window: float) -> float:
-        """The share of `window` in which some thread of the server was running or waiting for a core.
-
-        Not CPU time: when other gradings load both cores, a busy loop gets less CPU but stays runnable,
-        while a server blocked in recv() or accept() is asleep either way. A server that is stuck
+        """busy_share() of the server's threads over `window`. A server that is stuck
         (grader.quiescence) cannot run again without new input, and none comes during the window:
         the window ends there, and its rest counts as idle."""
-        started = time.monotonic()
-        window = self.h.left(window)
-        samples = busy = 0
-        last_busy = started
-        while (now := time.monotonic()) < started + window:
-            samples += 1
-            if procfs.runnable(server.program.pid):
-                busy += 1
-                last_busy = now
-            time.sleep(SAMPLE_EVERY)  # a sampler: the measure is how the server spends time
-            if time.monotonic() - last_busy >= waiting.FIRST_LOOK and self.h.stuck(server):
-                return busy / samples * min(1.0, (time.monotonic() - started) / window)
-        return busy / samples if samples else 0.0
+        pid, window = server.program.pid, self.h.left(window)
+        before, started = procfs.schedstats(pid), time.monotonic()
+        waiting.wait(time.sleep, lambda _: False, window, lambda: self.h.stuck(server))
+        after = procfs.schedstats(pid)
+        return busy_share(before, after, max(window, time.monotonic() - started) * 1e9)
+
+
+def busy_share(before: dict[str, procfs.Sched], after: dict[str, procfs.Sched], window_ns: float) -> float:
+    """Of the time each thread could run in the window (the window less the time it waited for a
+    core), the share it ran, summed over the threads, at most 1.
+
+    Neither CPU time over the window nor the time a thread is runnable (state R, which includes
+    waiting for a core): when other gradings load both cores, a busy loop gets less CPU, and a
+    thread with short bursts of work waits longer for a core at each, so either figure changes with
+    the load. Counted this way a busy loop is near 100% and a server blocked in recv() or accept()
+    near 0% however loaded the machine is. Per thread, because threads that wake on timers wait
+    for a core at the same moments: their waits overlap, and their sum may exceed the window. A
+    thread that ended within the window is not counted."""
+    share = 0.0
+    for tid, end in after.items():
+        start = before.get(tid, procfs.Sched(0, 0))   # a thread started within the window
+        could_run = window_ns - (end.run_delay_ns - start.run_delay_ns)
+        # A wait that began before the window is counted when it ends: it may fill the window.
+        share += (end.cpu_ns - start.cpu_ns) / could_run if could_run > 0 else 1.0
+    return min(1.0, share)
 
 
 class SilentScenario(Scenario):

@@ -12,7 +12,7 @@ import time
 
 from .. import notices, users
 from ..harness import Server, ServerDown
-from ..kernel import procfs
+from ..kernel import procfs, syscalls, tcp
 from ..observations import (BroadcastObs, EchoObs, JoinObs, LeaveObs, MainObs, MultiObs, PrivateObs,
                             RegistersObs, SenderObs, Start, StartObs, UnicodeObs, segment_with, two_user_pattern)
 from ..peer import Peer
@@ -204,8 +204,10 @@ class MainScenario(Scenario):
 
     def multi_user(self, users: list[Peer], server: Server) -> None:
         """Each user speaks once: who was not heard by whom, duplicates, echoes. First, with all four
-        joined and the server settled (the last join waited for that), its thread count."""
+        joined and the server settled (the last join waited for that), its thread count, and how
+        many of the users have a thread of the server waiting for their input alone."""
         threads = procfs.thread_count(server.program.pid) or None
+        served = self.served_apart(users, server)
         marks = {u.name: u.mark() for u in users}
         tokens = {u.name: self.token() for u in users}
         for sender in users:
@@ -228,9 +230,19 @@ class MainScenario(Scenario):
         echo = tuple(u.name for u in users if u.count(tokens[u.name], marks[u.name]))
         names = tuple(u.name for u in users)
         self.seen.multi = MultiObs(names, tuple(missing), tuple(dupes), echo, self.server_state("multi_user", server),
-                                   threads=threads)
+                                   threads=threads, served_apart=served)
         if two_user_pattern(names, missing):
             self.seen.two_user = True
+
+    @staticmethod
+    def served_apart(users: list[Peer], server: Server) -> int | None:
+        """How many of `users` have a thread of the server blocked receiving from their connection
+        (a thread per client, or a pool of them); None for UDP or where it cannot be told."""
+        receiving = syscalls.receiving_sockets(server.program.pid) if server.kind == "tcp" else None
+        if receiving is None:
+            return None
+        ends = [tcp.connection(server.port, u.local_port) for u in users]
+        return sum(1 for end in ends if end is not None and end.inode in receiving)
 
     def leave(self, leaver: Peer, observers: list, server: Server) -> None:
         """`leaver` leaves the way the submission's client does; what each observer got from then on."""
