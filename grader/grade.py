@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import dialect as dialects
-from . import facts, interpreters, isolation, quiescence, runner, source
+from . import experiment, facts, interpreters, isolation, quiescence, runner, source
 from .checks import CHECKS
 from .harness import Harness, Server, ServerDown
 from .interpreters import Python
@@ -164,8 +164,9 @@ def _observe(sub: Submission, seconds: float, runs_on: RunsOn) -> tuple[Observat
 
 
 def learn_dialect(h: Harness, guess: dialects.Dialect, runs_on: RunsOn | None = None) -> dialects.Dialect:
-    """The dialect, learned on a server of its own; raises ServerDown if the server does not start.
-    The client runs on the Python `runs_on` gives it (else the one choose_python() chooses)."""
+    """The dialect, learned on a server of its own and confirmed by experiment on fresh ones (raw users);
+    raises ServerDown if the server does not start. The client runs on the Python `runs_on` gives it
+    (else the one choose_python() chooses)."""
     sub = h.sub
     python, problem = None, None
     if sub.client:
@@ -177,12 +178,12 @@ def learn_dialect(h: Harness, guess: dialects.Dialect, runs_on: RunsOn | None = 
     server = h.start_server()
     try:
         server = _chat_port(h, server, guess)
-        if sub.client is None or problem:
-            return guess
-        return dialects.learn(sub, server, timeout=h.left(6.0), guess=guess, stuck=h.policy,
-                              python=None if python.own else python.path)
+        if sub.client and not problem:
+            guess = dialects.learn(sub, server, timeout=h.left(6.0), guess=guess, stuck=h.policy,
+                                   python=None if python.own else python.path)
     finally:
         server.program.stop()
+    return experiment.confirmed(h, guess)
 
 
 def _chat_port(h: Harness, server: Server, guess: dialects.Dialect) -> Server:
