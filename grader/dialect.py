@@ -7,8 +7,10 @@ what leaving looks like. Without a client, the server's own code gives the best 
 """
 from __future__ import annotations
 
+import json
 import select
 import socket
+import struct
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Protocol
@@ -45,6 +47,9 @@ class Dialect:
     private_format: str = "@{to} {text}"
     private_found: bool = False         # the syntax was found in the server's code
     port: int | None = None             # the port the chat is on, as the code asks for it (several listen)
+    framing: str = "stream"             # "stream": bytes as the formats say (lines end in their "\n");
+                                        # "length": each one after its length, 4 bytes big-endian
+    json_values: bool = False           # names and texts go inside JSON strings (escaped as json.dumps does)
     learned_from: Msg = field(default_factory=lambda: Msg("dialect.from_code"))
     notes: list[Msg] = field(default_factory=list)
 
@@ -57,17 +62,25 @@ class Dialect:
         return "\n" if self.message_format.endswith("\n") else ""
 
     def hello(self, name: str) -> bytes | None:
-        return None if self.name_format is None else self.name_format.format_map(_Fill(name=name)).encode()
+        return None if self.name_format is None else self._frame(self.name_format, name=name)
 
     def message(self, name: str, text: str) -> bytes:
-        return self.message_format.format_map(_Fill(name=name, text=text)).encode()
+        return self._frame(self.message_format, name=name, text=text)
 
     def bare(self, text: str) -> bytes:
-        """The text in the dialect's framing but without a name the client would add."""
-        return (text + self.newline).encode()
+        """The text in the dialect's framing and wrapper but without a name the client would add."""
+        if self.client_adds_name:
+            return self._frame(_literal(text) + self.newline)
+        return self.message("", text)
 
     def goodbye(self, name: str) -> bytes | None:
-        return None if self.leave is None else self.leave.format_map(_Fill(name=name)).encode()
+        return None if self.leave is None else self._frame(self.leave, name=name)
+
+    def _frame(self, fmt: str, **values: str) -> bytes:
+        if self.json_values:
+            values = {k: json.dumps(v, ensure_ascii=False)[1:-1] for k, v in values.items()}
+        data = fmt.format_map(_Fill(values)).encode()
+        return struct.pack(">I", len(data)) + data if self.framing == "length" else data
 
     def private(self, name: str, to: str, text: str) -> list[bytes]:
         """Ways to send a private message, most faithful to the student's client first."""

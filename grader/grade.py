@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import dialect as dialects
-from . import facts, interpreters, isolation, quiescence, runner, source
+from . import experiment, facts, interpreters, isolation, quiescence, runner, source
 from .checks import CHECKS
 from .harness import Harness, Server, ServerDown
 from .interpreters import Python
@@ -166,8 +166,9 @@ def _observe(sub: Submission, seconds: float, runs_on: RunsOn) -> tuple[Observat
 
 
 def learn_dialect(h: Harness, guess: dialects.Dialect, runs_on: RunsOn | None = None) -> dialects.Dialect:
-    """The dialect, learned on a server of its own; raises ServerDown if the server does not start.
-    The client runs on the Python `runs_on` gives it (else the one choose_python() chooses)."""
+    """The dialect, learned on a server of its own and confirmed by experiment on fresh ones (raw users);
+    raises ServerDown if the server does not start. The client runs on the Python `runs_on` gives it
+    (else the one choose_python() chooses)."""
     sub = h.sub
     python, problem = None, None
     if sub.client:
@@ -179,16 +180,15 @@ def learn_dialect(h: Harness, guess: dialects.Dialect, runs_on: RunsOn | None = 
     server = h.start_server()
     try:
         server = _chat_port(h, server, guess)
-        if sub.client is None or problem:
-            return guess
-        learned = dialects.learn(sub, server, timeout=h.left(6.0), guess=guess, stuck=h.policy,
-                                 python=None if python.own else python.path)
-        # Seen reaching the server, the client is what every scripted user types into (grader.users).
-        h.clients = learned.learned_from.key == "dialect.from_client" and server.kind == "tcp"
-        h.client_python = None if python.own else python.path
-        return learned
+        if sub.client and not problem:
+            guess = dialects.learn(sub, server, timeout=h.left(6.0), guess=guess, stuck=h.policy,
+                                   python=None if python.own else python.path)
+            # Seen reaching the server, the client is what every scripted user types into (grader.users).
+            h.clients = guess.learned_from.key == "dialect.from_client" and server.kind == "tcp"
+            h.client_python = None if python.own else python.path
     finally:
         server.program.stop()
+    return experiment.confirmed(h, guess)
 
 
 def _chat_port(h: Harness, server: Server, guess: dialects.Dialect) -> Server:

@@ -17,7 +17,7 @@ Two kinds of facts sit side by side:
   stay until a verdict is meant to change: `import json, socket` is not `imports_socket`;
 - the richer facts (`imports`, `threads`, `multiplexing`, `framing`, `name_prompts`, `keyboard`,
   `input_prompts`, `role_answers`, `role_choices`, `argv_indexes`, `private_prefixes`, `port_literals`,
-  ...) come
+  `wire_forms`, `keys_read`, ...) come
   from the AST when the code parses (`parsed`), and from the text when it does not; they see those.
   `threads` is the first of them a verdict rests on (uses_threading, for a server that did not run).
 
@@ -122,6 +122,9 @@ class Facts:
     private_found: bool                 # ... found in the code (not the default guess)
     private_prefixes: tuple[str, ...]   # every private-looking prefix compared or split on
     protocol_words: tuple[str, ...]     # upper-case keywords compared with ("LOGIN ", "NICK:", "MSG")
+    wire_forms: tuple[str, ...]         # short str or bytes constants compared with or started with, as
+                                        # they are ("LOGIN ", "NICK:", "msg"): the forms a protocol may take
+    keys_read: tuple[str, ...]          # string keys read from mappings (msg["type"], obj.get("text"))
     # numbers and names
     port_literals: frozenset[int]       # ints given to bind/connect/sendto or assigned to PORT-likes
     words: frozenset[str]               # every \w+ run of the text (a word search without a regex)

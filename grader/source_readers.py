@@ -19,9 +19,12 @@ LINE_READERS = {"readline", "readlines", "makefile", "splitlines"}
 NEWLINES = {"\n", "\r\n", b"\n", b"\r\n"}
 SEPARATING = {"split", "rsplit", "partition", "rpartition"}
 PACKING = {"pack", "unpack", "pack_into", "unpack_from", "Struct", "calcsize"}
+RECEIVING = {"recv", "read", "recv_exactly", "recvall", "recv_all", "read_exactly"}
+LENGTH_BYTES = 4   # recv(4): a 4-byte length comes first
 JSON_CALLS = {"dumps", "loads", "dump", "load"}
 PORT_CALLS = {"bind", "connect", "connect_ex", "sendto", "create_connection", "create_server"}
 MAX_PORT = 65535
+MAX_WIRE_FORM = 16   # characters: longer constants compared with are sentences, not protocol forms
 # A string that asks for a name: one of these words, in a sentence or a prompt (not a bare key).
 NAME_PROMPT = re.compile(r"\b(name|nick|nickname|username|login|alias|handle|имя|ник|никнейм|логин|псевдоним|зовут|"
                          r"представ\w*)\b|who are you|кто ты", re.I)
@@ -136,7 +139,32 @@ def from_tree(tree: ast.Module) -> dict[str, object]:
                             for s in [_text(c.args[0]) if c.args else None] if s is not None),
         "interrupt_sends": _interrupt_sends(t),
         "port_literals": _ports(t),
+        "wire_forms": _wire_forms(t),
+        "keys_read": _unique(s for n in t.nodes for s in [_key_read(n)] if s),
     }
+
+
+def _wire_forms(t: _Tree) -> tuple[str, ...]:
+    """Short str or bytes constants data is compared with (==, !=, in) or tested to start with: the
+    forms a server's protocol may take ("LOGIN ", b"NICK:", "msg")."""
+    found = []
+    for n in t.of(ast.Compare):
+        found += [o for o in [n.left, *n.comparators] if not isinstance(o, (ast.Tuple, ast.List, ast.Set))]
+        found += [e for o in n.comparators if isinstance(o, (ast.Tuple, ast.List, ast.Set)) for e in o.elts]
+    found += [a for c in t.calls if _last(c.func) == "startswith" for a in c.args[:1]]
+    found += [e for a in list(found) if isinstance(a, ast.Tuple) for e in a.elts]
+    return _unique(s for n in _in_order(found) for s in [_text(n)] if s and s.strip() and len(s) <= MAX_WIRE_FORM and not s.startswith("__"))
+
+
+def _key_read(node: ast.AST) -> str | None:
+    """The string key `node` reads from a mapping (`msg["type"]`, `msg.get("text")`), if it reads one."""
+    if isinstance(node, ast.Subscript) and isinstance(node.ctx, ast.Load):
+        key = node.slice
+    elif isinstance(node, ast.Call) and _last(node.func) == "get" and node.args:
+        key = node.args[0]
+    else:
+        return None
+    return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
 
 
 def _prompt(node: ast.AST) -> str | None:
@@ -187,7 +215,8 @@ def _framing(t: _Tree, imports: frozenset[str]) -> frozenset[str]:
     for call in t.calls:
         name = _dotted(call.func)
         if (_last(call.func) in PACKING and (name.startswith("struct.") or "struct" in imports)
-                or _last(call.func) in ("from_bytes", "to_bytes")):
+                or _last(call.func) in ("from_bytes", "to_bytes")
+                or _last(call.func) in RECEIVING and call.args and _ints(call.args[0]) == {LENGTH_BYTES}):
             found.add("length_prefix")
         if _last(call.func) in JSON_CALLS and (name.startswith("json.") or "json" in imports):
             found.add("json")
@@ -324,11 +353,13 @@ TEXT_THREADS = [(re.compile(r"(?<![\w.])(threading\.)?Thread\s*\("), "Thread"),
                 (re.compile(r"start_new_thread\s*\("), "start_new_thread"),
                 *((re.compile(rf"\b{name}\b"), name) for name in sorted(THREAD_POOLS))]
 TEXT_FRAMING = [(re.compile(r"\b(readlines?|makefile|splitlines)\s*\(|['\"]\\r?\\n['\"]"), "lines"),
-                (re.compile(r"\bstruct\.(un)?pack|\.(from|to)_bytes\s*\("), "length_prefix"),
+                (re.compile(r"\bstruct\.(un)?pack|\.(from|to)_bytes\s*\(|\.recv\w*\(\s*4\s*\)"), "length_prefix"),
                 (re.compile(r"\bjson\.(dumps|loads|dump|load)\s*\("), "json")]
 TEXT_PROMPT = re.compile(r"""\binput\s*\(\s*[fFrRuU]?('(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*")""")
 TEXT_SPLIT = re.compile(r"""\.(?:r?split|r?partition)\(\s*([bB]?('(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"))""")
 TEXT_ARGPARSE = re.compile(r"""add_argument\(\s*((?:['"][^'"\n]*['"]\s*,?\s*)+)""")
+TEXT_WIRE = re.compile(r"""(?:[=!]=|\bin|startswith\()\s*([bB]?(?:'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*"))""")
+TEXT_KEY = re.compile(r"""(?:\[|\.get\()\s*['"](\w+)['"]\s*[\],)]""")
 TEXT_COMPARED = re.compile(r"""==\s*['"]([^'"\n]{1,12})['"]""")
 TEXT_PORTS = [re.compile(r"(?i)\bport\w*\s*[:=]\s*(?:int\s*\(\s*)?(\d{1,5})\b"),
               re.compile(r"""\(\s*(?:['"][^'"\n]*['"]|\w+)\s*,\s*(\d{1,5})\s*\)""")]
@@ -370,4 +401,7 @@ def from_text(text: str) -> dict[str, object]:
                                    for line in body.splitlines() if SENDING.search(line)
                                    for q in LITERAL.findall(line) for s in [_literal(q)] if s and s.strip()),
         "port_literals": frozenset(int(n) for p in TEXT_PORTS for n in p.findall(text) if 0 < int(n) <= MAX_PORT),
+        "wire_forms": _unique(s for q in TEXT_WIRE.findall(text) for s in [_literal(q)]
+                              if s and s.strip() and len(s) <= MAX_WIRE_FORM),
+        "keys_read": _unique(TEXT_KEY.findall(text)),
     }

@@ -29,6 +29,9 @@ from .messages import Msg
 from .peer import Peer
 from .reasons import Reason
 
+# Raw users' words are the dialect's bytes as text: framing bytes that are not UTF-8 (a length
+# prefix) survive the round trip; shown() makes them printable for the transcript.
+BYTES = "surrogateescape"
 CONSUME_TIMEOUT = 0.5   # s: for a typed line to go out and be read by the server before the next
 CONNECT_WAIT = 10.0
 LEAVE_NOTES = {"command": Reason.TRANSCRIPT_LEAVE_COMMAND, "interrupt": Reason.TRANSCRIPT_LEAVE_INTERRUPT,
@@ -134,6 +137,11 @@ class RawUsers:
         hello = self.h.dialect.hello(name)
         return None if hello is None else hello.decode("utf-8", "replace")
 
+    @staticmethod
+    def shown(words: str) -> str:
+        """`words` as the transcript prints them."""
+        return words.encode("utf-8", BYTES).decode("utf-8", "replace")
+
     def words(self, peer: Peer, text: str) -> str:
         """What goes on the transcript when `peer` says `text`."""
         return self.h.dialect.message(peer.name, text).decode("utf-8", "replace")
@@ -143,19 +151,19 @@ class RawUsers:
 
     def plain(self, text: str) -> str:
         """`text` in the dialect's framing, without a name the client would add."""
-        return self.h.dialect.bare(text).decode("utf-8", "replace")
+        return self.h.dialect.bare(text).decode("utf-8", BYTES)
 
     def send(self, peer: Peer, words: str) -> bool:
         """Put `words` (as plain() or private() gave them) on the wire as they are."""
-        return self.h.send(peer, words.encode())
+        return self.h.send(peer, words.encode("utf-8", BYTES))
 
     def adds_name(self, peer: Peer, token: str) -> bool:
         """The sender's own bytes carried its name (the client adds it, not the server)."""
         return self.h.dialect.client_adds_name
 
     def private(self, to: str, text: str) -> list[str]:
-        """Ways to send a private message, best first ("{token}" in `text` stays for the caller)."""
-        return [w.decode("utf-8", "replace") for w in self.h.dialect.private("Alice", to, text)]
+        """Ways to send a private message, best first."""
+        return [w.decode("utf-8", BYTES) for w in self.h.dialect.private("Alice", to, text)]
 
     def private_shown(self, to: str, way: str | None = None) -> str:
         """The private-message syntax a report names (`way`: the one that reached `to`)."""

@@ -41,11 +41,13 @@ def test_connection_follows_one_connection_through_accept_read_and_close(lookup,
     assert waiting.poll_until(lambda: (tcp.connection(port, peer_port) or (0,))[0] == 3, 2)
     waiting_in_queue = tcp.connection(port, peer_port)
     assert waiting_in_queue[:3] == (3, 0, 0)   # three bytes unread, nothing sent, not accepted yet
+    assert waiting_in_queue.queued
     conn, _ = server.accept()
     try:
         assert conn.recv(3) == b"abc"
         end = tcp.connection(port, peer_port)
         assert end.rqueue == 0 and end.wqueue == 0 and end.inode == os.fstat(conn.fileno()).st_ino
+        assert not end.queued
         assert end.received == (3 if lookup == "sock_diag" else None)   # /proc/net/tcp does not say
         assert tcp.connection(port, peer_port + 1 if peer_port < 65535 else 1) is None
         assert tcp.connection(peer_port, port).inode == os.fstat(client.fileno()).st_ino   # the other end

@@ -21,12 +21,13 @@ def test_sockdiag_agrees_with_proc_net_tcp():
     try:
         client.sendall(b"abc")
         assert waiting.poll_until(lambda: (tcp.connection(port, peer_port) or (0,))[0] == 3, 2)
-        assert tcp.connection(port, peer_port) == (3, 0, 0, 3) and tcp._by_table(port, peer_port) == (3, 0, 0, None)
+        assert tcp.connection(port, peer_port) == (3, 0, 0, 3, tcp.TCP_ESTABLISHED)
+        assert tcp._by_table(port, peer_port) == (3, 0, 0, None, tcp.TCP_ESTABLISHED)
         conn, _ = server.accept()
         conn.recv(3)
         end = tcp.connection(port, peer_port)
-        assert tcp._by_table(port, peer_port) == (*end[:3], None) and end.rqueue == 0 and end.inode != 0
-        assert end[1:] == (0, end.inode, 3)   # nothing on its way back; 3 bytes in
+        assert tcp._by_table(port, peer_port) == (*end[:3], None, end.state) and end.rqueue == 0 and end.inode != 0
+        assert end[1:] == (0, end.inode, 3, tcp.TCP_ESTABLISHED)   # nothing on its way back; 3 bytes in
         assert tcp.connection(port, 1) is None
         conn.close()
     finally:

@@ -230,6 +230,29 @@ ROWS = [
         elif line == "EXIT":
             leave()
         """, dict(protocol_words=("LOGIN ", "MSG ", "EXIT"), leave_words=("EXIT",))),
+    ("protocol forms tested on received data, str and bytes", """
+        if data.startswith(b"LOGIN "):
+            pass
+        elif line.startswith(("NICK:", "/nick ")):
+            pass
+        elif parts[0] in ("MSG", "SAY") or cmd != "PING":
+            pass
+        if __name__ == "__main__":
+            pass
+        """, dict(wire_forms=("LOGIN ", "NICK:", "/nick ", "MSG", "SAY", "PING"), protocol_words=("NICK:", "MSG", "SAY", "PING"),   # bytes are not among them
+                  keys_read=())),
+    ("JSON keys read and the types compared", """
+        import json
+        msg = json.loads(line)
+        if msg["type"] == "login":
+            users[msg.get("nick")] = conn
+        elif msg.get("type") == "say":
+            relay(msg["text"])
+        """, dict(keys_read=("type", "nick", "text"), wire_forms=("login", "say"), framing=frozenset({"json"}))),
+    ("a 4-byte length read with recv(4)", """
+        head = conn.recv(4)
+        size = head[0] << 24 | head[1] << 16 | head[2] << 8 | head[3]
+        """, dict(framing=frozenset({"length_prefix"}))),
     ("keyboard through sys.stdin", """
         import sys
         for line in sys.stdin:
@@ -292,6 +315,13 @@ ROWS = [
                   keyboard=frozenset({"input"}), input_prompts=("Enter name: ",), name_prompts=("Enter name: ",),
                   port_literals=frozenset({5000}), interrupt_sends=("/leave",), announces_only_on_reset=False,
                   newer_syntax=())),
+    ("text reading of protocol forms in broken code", """
+        def handle(conn:
+            head = conn.recv(4)
+            if data.startswith(b"LOGIN ") or m["type"] == "msg":
+                relay(m.get("text"))
+        """, dict(parsed=False, wire_forms=("LOGIN ", "msg"), keys_read=("type", "text"),
+                  framing=frozenset({"length_prefix"}))),
     ("text reading of framing and roles in broken code", """
         import json, struct, socket, select
         ready = select.select(socks, [], [])

@@ -21,6 +21,7 @@ NLM_F_REQUEST = 1
 NLMSG_ERROR = 2
 NO_COOKIE = 0xFFFFFFFF
 ALL_STATES = 0xFFFFFFFF
+TCP_ESTABLISHED = 1
 TCP_LISTEN = 10
 TCP_NEW_SYN_RECV = 12              # the handshake is not through yet: no socket, no tcp_info
 _CLOSED = {4, 5, 6, 7}             # FIN_WAIT1/2, TIME_WAIT, CLOSE: left once the socket is closed
@@ -41,6 +42,12 @@ class Connection(NamedTuple):
     inode: int             # the server's socket; 0 while it waits in the accept queue
     received: int | None   # bytes the server's kernel received in all; None: not known (the
     #                        handshake is not through, or no sock_diag here)
+    state: int = 0         # the TCP state (TCP_ESTABLISHED, ...); an end the server closed keeps inode 0 too
+
+    @property
+    def queued(self) -> bool:
+        """Waiting in the accept queue: established, and not yet the server's socket."""
+        return self.inode == 0 and self.state == TCP_ESTABLISHED
 
 
 def connection(port: int, peer_port: int) -> Connection | None:
@@ -105,7 +112,7 @@ def _lookup(nl: socket.socket, family: int, address: bytes, port: int, peer_port
             return None
         if state != TCP_NEW_SYN_RECV:
             raise OSError("sock_diag gave no tcp_info (Linux before 4.1)")
-    return Connection(rqueue, wqueue, inode, received)
+    return Connection(rqueue, wqueue, inode, received, state)
 
 
 # -- /proc/net/tcp -----------------------------------------------------------------------------
@@ -121,10 +128,10 @@ def _by_table(port: int, peer_port: int) -> Connection | None:
                     if int(local.rsplit(":", 1)[1], 16) != port or int(remote.rsplit(":", 1)[1], 16) != peer_port:
                         continue
                     wqueue, rqueue = (int(q, 16) for q in fields[4].split(":"))
-                    inode = int(fields[9])
-                    if int(fields[3], 16) in _CLOSED and inode == 0:   # as sock_diag: closed by the server
+                    inode, state = int(fields[9]), int(fields[3], 16)
+                    if state in _CLOSED and inode == 0:   # as sock_diag: closed by the server
                         return None
-                    return Connection(rqueue, wqueue, inode, None)
+                    return Connection(rqueue, wqueue, inode, None, state)
         except (OSError, StopIteration, IndexError, ValueError):
             continue
     return None

@@ -115,7 +115,7 @@ class Scenario:
 
     def send(self, part: str, peer: Peer, words: str) -> bool:
         """`peer` puts `words` on the wire (a raw socket) or types them (a client) as they are."""
-        self.log.add(part, self.users.event, peer.name, words)
+        self.log.add(part, self.users.event, peer.name, self.users.shown(words))
         return self.users.send(peer, words)
 
     def say(self, part: str, peer: Peer, text: str) -> bool:

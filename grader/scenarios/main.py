@@ -182,16 +182,18 @@ class MainScenario(Scenario):
             self.seen.private = PrivateObs(shown, u.private_found, untestable=True)
             return
         leaked = None   # the first way that reached Bob and Carol too: the next way may be the private one
-        for attempt in u.private("Bob", "secret {token}"):
+        for way in range(len(u.private("Bob", "secret"))):
+            # The token goes in before framing: a length-prefixed frame counts its bytes.
             token = self.token()
             marks = bob.mark(), carol.mark()
-            self.send("private_message", alice, attempt.replace("{token}", token))
+            attempt = u.private("Bob", f"secret {token}")[way]
+            self.send("private_message", alice, attempt)
             if bob.wait_token(token, h.left(DELIVERY / 2), marks[0]):
                 saw = carol.wait_token(token, h.left(SETTLE), marks[1])
                 after = carol.wait_token(token, 0, marks[1])
                 self.got("private_message", bob, marks[0])
                 self.got("private_message", carol, marks[1])
-                seen = PrivateObs(u.private_shown("Bob", attempt.replace("secret {token}", "text")), u.private_found,
+                seen = PrivateObs(u.private_shown("Bob", u.private("Bob", "text")[way]), u.private_found,
                                   reached=True, carol_saw=saw, carol_saw_after=after)
                 if not (saw or after):
                     self.seen.private = seen
