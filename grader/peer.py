@@ -70,6 +70,11 @@ class Peer:
     def local_port(self) -> int:
         return self._sock.getsockname()[1] if self._sock else 0
 
+    @property
+    def local_ports(self) -> list[int]:
+        """The local ports of this user's connections to the server (one)."""
+        return [self.local_port]
+
     def _read(self) -> None:
         sock = self._sock
         while True:

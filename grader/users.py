@@ -108,6 +108,11 @@ class ClientPeer:
             return bool(conns) and all(c.from_server != "open" for c in conns)
         return waiting.wait(lambda t: self.user.wait_until(ended, t), bool, timeout, self._stop_early)
 
+    @property
+    def local_ports(self) -> list[int]:
+        """The local ports of the relay's connections to the server for this user (one or several)."""
+        return [end.local_port for end in upstreams(self.user.relay, self.port) or []]
+
     def close(self) -> None:
         self.user.close_server_side()
 

@@ -243,8 +243,10 @@ class MainScenario(Scenario):
         receiving = syscalls.receiving_sockets(server.program.pid) if server.kind == "tcp" else None
         if receiving is None:
             return None
-        ends = [tcp.connection(server.port, u.local_port) for u in users]
-        return sum(1 for end in ends if end is not None and end.inode in receiving)
+        def waited_on(user) -> bool:
+            ends = (tcp.connection(server.port, port) for port in user.local_ports)
+            return any(end is not None and end.inode in receiving for end in ends)
+        return sum(1 for u in users if waited_on(u))
 
     def leave(self, leaver: Peer, observers: list, server: Server) -> None:
         """`leaver` leaves the way the submission's client does; what each observer got from then on."""
