@@ -24,6 +24,8 @@ from .source import Facts
 
 EXPERIMENT_SHARE = 0.25   # of the grading's time left when it begins: the most the experiment may take
 PROBE_WAIT = 1.0          # s for one probe to reach the other user (less once the server can do nothing more)
+PROBE_QUIET = 0.1         # s of nothing more for Bob after the first probe, before the second...
+PROBE_QUIET_MAX = 0.5     # ...waited at most (less once the server can do nothing more)
 PROBES = ("QX7PROBEA", "QX7PROBEB")   # each hypothesis has a fresh server: the same two tokens serve all
 LAST_START = 0.5          # s of the experiment's time a hypothesis needs at least to be worth starting
 
@@ -82,6 +84,7 @@ def _works(h: Harness, d: Dialect, until: float) -> bool | None:
         if not _delivered(h, alice, bob, first, until):
             end = tcp.connection(server.port, bob.local_port) if server.kind == "tcp" else None
             return None if end is not None and end.queued else False
+        bob.wait_quiet(PROBE_QUIET, h.left(PROBE_QUIET_MAX))   # its copies too (a server may send it twice)
         mark = bob.mark()
         return _delivered(h, alice, bob, second, until) and first not in bob.text(mark)
     except OSError:
