@@ -33,9 +33,9 @@ from .reasons import Reason
 # prefix) survive the round trip; shown() makes them printable for the transcript.
 BYTES = "surrogateescape"
 CONSUME_TIMEOUT = 0.5   # s: for a typed line to go out and be read by the server before the next
-CONNECT_WAIT = 10.0
+CONNECT_WAIT = 10.0     # s: for a client to reach the server (a Python start is slow under load)
 LEAVE_NOTES = {"command": Reason.TRANSCRIPT_LEAVE_COMMAND, "interrupt": Reason.TRANSCRIPT_LEAVE_INTERRUPT,
-               "end_of_input": Reason.TRANSCRIPT_LEAVE_END_OF_INPUT, "kill": Reason.TRANSCRIPT_LEAVE_KILL}     # s: for a client to reach the server (a Python start is slow under load)
+               "end_of_input": Reason.TRANSCRIPT_LEAVE_END_OF_INPUT, "kill": Reason.TRANSCRIPT_LEAVE_KILL}
 
 
 class ClientPeer:
@@ -166,6 +166,11 @@ class RawUsers:
         """The sender's own bytes carried its name (the client adds it, not the server)."""
         return self.h.dialect.client_adds_name
 
+    def server_part(self, around: str, peer: Peer, token: str) -> str:
+        """What `around` (a receiver's line with `token`) holds that the server wrote: a raw user
+        sent the line without a name, so all of it."""
+        return around
+
     def private(self, to: str, text: str) -> list[str]:
         """Ways to send a private message, best first."""
         return [w.decode("utf-8", BYTES) for w in self.h.dialect.private("Alice", to, text)]
@@ -264,6 +269,10 @@ class ClientUsers(RawUsers):
 
     def adds_name(self, peer: ClientPeer, token: str) -> bool:
         return wire.near(peer.user.sent(peer.last_typed), peer.name, token)
+
+    def server_part(self, around: str, peer: ClientPeer, token: str) -> str:
+        """The name the sender's own client wrote into the line is not the server's."""
+        return around.replace(peer.name, "", 1) if self.adds_name(peer, token) else around
 
     def private(self, to: str, text: str) -> list[str]:
         """What the client's code lets a user type for a private message: each private-looking

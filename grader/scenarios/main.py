@@ -159,11 +159,8 @@ class MainScenario(Scenario):
         self.send("sender_name", alice, self.users.plain(f"who {token}"))
         arrived = reader.wait_token(token, h.left(DELIVERY), mark)
         self.got("sender_name", reader, mark)
-        around = segment_with(reader.text(mark), token) if arrived else ""
-        carried = self.users.adds_name(alice, token)
-        if carried and self.users.event == "typed":
-            around = around.replace(alice.name, "", 1)   # the name Alice's own client wrote is not the server's
-        self.seen.sender = SenderObs(reader.name, arrived, around, first_around, carried)
+        around = self.users.server_part(segment_with(reader.text(mark), token) if arrived else "", alice, token)
+        self.seen.sender = SenderObs(reader.name, arrived, around, first_around, self.users.adds_name(alice, token))
 
     def unicode(self, alice: Peer, reader, server: Server) -> None:
         token, mark = self.token(), reader.mark()
