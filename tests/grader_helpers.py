@@ -19,8 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import interpreters, source
-from grader.submission import load
+from grader import interpreters
+from grader.bench import grading
 
 ROOT = Path(__file__).resolve().parent.parent
 SETS = ("examples", "reports", "hostile")
@@ -35,11 +35,8 @@ SANDBOX_MARK = "GRADER_SANDBOX"   # grader.sandbox.SANDBOX_MARK: set for every s
 
 
 def expected(entry: Path) -> dict:
-    """The entry's expected.json; for code that needs a newer Python than the grader's and will find
-    none on this machine (grader.interpreters.newer), its "without_newer_python" verdicts instead."""
-    want = json.loads((entry / "expected.json").read_text(encoding="utf-8"))
-    fallback = want.get("without_newer_python")
-    return {**want, **fallback} if fallback and not finds_the_python_it_needs(entry) else want
+    """The verdicts `entry` must get on this machine (grader.bench.grading.expected)."""
+    return grading.expected(entry) or {}
 
 
 def newer_pythons() -> list[interpreters.Python]:
@@ -54,14 +51,6 @@ def newer_pythons() -> list[interpreters.Python]:
         if python is not None and python.version >= (3, 12):
             found.setdefault(python.version, python)
     return [found[v] for v in sorted(found)]
-
-
-def finds_the_python_it_needs(entry: Path) -> bool:
-    """Whether grading `entry` here runs its server on a Python that has the syntax it uses: the
-    grader's own, or one the grader finds on PATH (as grader.grade.choose_python does)."""
-    with load(entry) as sub:
-        newer = source.newer_than(sub.server_facts, interpreters.GRADERS.version)
-    return newer is None or interpreters.newer(newer[1]) is not None
 
 
 @dataclass
