@@ -1,7 +1,7 @@
 """How a folder is read (issue 12): one student's files in every shape they come in are one hand-in with
 the right server and client, and a class is a folder whose entries each hold a whole chat. Folders are
 built in tmp_path and only read, never graded; the slow test at the end grades the class fixture
-assignments/pending/class_folder_shapes (or assignments/examples/, once it moved there)."""
+assignments/class_folder_shapes."""
 import json
 import os
 import subprocess
@@ -133,8 +133,7 @@ def test_the_reading_of_a_class_counts_its_shapes_and_names_the_teachers_files(t
 
 
 def fixture_folder() -> Path:
-    found = [ROOT / "assignments" / s / "class_folder_shapes" for s in ("examples", "pending")]
-    return next(p for p in found if p.exists())
+    return ROOT / "assignments" / "class_folder_shapes"
 
 
 # The fixture's students: the server each must be graded with, and the client (a single file may be its
@@ -167,9 +166,8 @@ def test_the_class_fixture_is_read_as_its_students_with_their_servers_and_client
 @pytest.mark.slow
 @pytest.mark.timeout(300)
 def test_the_class_fixture_is_graded_one_row_per_student_with_the_expected_scores(tmp_path):
-    """Scores as expected_class.json says. Known to depend on other parts of issue 12: `morozova` needs
-    threads judged by observation, `popov` the role prompt answered, `sidorov` a dialect learned
-    whatever the load (client_copies' race)."""
+    """Scores as expected_class.json says (`morozova` needs threads judged by observation, `popov` the
+    role prompt answered, `sidorov` a dialect learned whatever the load)."""
     folder = fixture_folder()
     proc = subprocess.run([sys.executable, "-m", "grader", str(folder), "-j", "2", "--format", "json"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=280, stdin=subprocess.DEVNULL,
