@@ -122,17 +122,21 @@ class Upstream:
 
 
 def upstreams(relay: Relay, port: int) -> list[Upstream] | None:
-    """The relay's connections to the server on `port` that are still open, for the "server can do
-    nothing more" policy; None while one of them is still connecting (the server may be accepting)."""
+    """The relay's connections to the server on `port`, for the "server can do nothing more" policy:
+    those still open, and those the relay reset (not connected, as a raw user that reset); None while
+    one of them is still connecting (the server may be accepting)."""
     events = relay.events()
+    reset = {s.conn for s in relay.connections() if s.to_server == "reset"}
     found = []
     for conn in sorted({e.conn for e in events if e.kind == "open"}):
         local = relay.upstream_port(conn)
+        sent = sum(len(e.data) for e in events if e.conn == conn and e.kind == "c2s")
         if local is None:
-            if not any(e.conn == conn and e.kind == "close" for e in events):
+            if conn in reset:
+                found.append(Upstream(port, 0, sent, connected=False))
+            elif not any(e.conn == conn and e.kind == "close" for e in events):
                 return None
             continue
-        sent = sum(len(e.data) for e in events if e.conn == conn and e.kind == "c2s")
         found.append(Upstream(port, local, sent))
     return found
 
@@ -284,12 +288,17 @@ class ClientUser:
         return self.joined
 
     def _waits_unheard(self) -> bool:
-        """The client has read all that was typed and waits for the next line, every thread of it
-        blocked, with nothing of it on its way through the relay (False where that cannot be seen)."""
-        if not syscalls.SUPPORTED or not self.program.alive() or self.program.stdin_pending():
+        """Every thread of the client is blocked waiting for input, with nothing of it on its way
+        through the relay, and what was typed is read or waits for a thread that does not read it
+        yet (False where that cannot be seen): the client waits for the next line, or for the
+        server (a prompt, which an idle server never sends) before it reads the line typed ahead."""
+        if not syscalls.SUPPORTED or not self.program.alive():
             return False
         blocked = syscalls.blocked(self.program.pid)
-        return bool(blocked) and ("fd", 0) in blocked[1] and self.relay.settled()
+        if blocked is None or not self.relay.settled():
+            return False
+        return not self.program.stdin_pending() or not any(
+            w.kind == "watch" or (w.kind == "fd" and w.fd == 0) for w in blocked[1])
 
     # -- what happened ----------------------------------------------------------------------------
 

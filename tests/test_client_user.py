@@ -2,13 +2,14 @@
 servers in the sandbox: the kit's chat.py, example hand-ins, and small clients written here for what
 the leave procedure and the relay's routing must handle."""
 import shutil
+import socket
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from grader import sandbox, wire
-from grader.client_user import LEAVE_STEPS, ClientUser, requested_ports
+from grader.client_user import LEAVE_STEPS, ClientUser, requested_ports, upstreams
 
 # Each drives copies of real client programs through the sandbox: seconds each, so not in the fast lane.
 pytestmark = pytest.mark.slow
@@ -154,6 +155,38 @@ def test_a_reset_of_the_server_side_is_a_lost_connection_for_the_others(kit, sto
     bobby.type("lost QZLOST")
     assert bobby._wait(lambda: any(e.kind == "dropped" for e in bobby.relay.events()), WAIT)
     assert not wire.contains(carol.received(marks[2]), "QZLOST")
+
+
+@pytest.mark.timeout(120)
+def test_a_connection_the_relay_reset_counts_as_gone_not_as_connecting(kit, stopping):
+    # upstreams() answers None while a connection is still connecting, which keeps every wait from
+    # ending early; a reset one once looked like that for the rest of the grading.
+    _, server = serve(kit, "chat.py", stopping)
+    (bobby,) = join(stopping, ["Bobby"], kit, "chat.py", server, args=("client", "{name}"))
+    assert [e.connected for e in upstreams(bobby.relay, server[1])] == [True]
+    assert bobby.reset_server_side() == 1
+    assert [e.connected for e in upstreams(bobby.relay, server[1])] == [False]
+
+
+PROMPT_FIRST_CLIENT = """
+    import socket
+    s = socket.create_connection(("127.0.0.1", 5555))
+    print(s.recv(1024).decode(), end="")   # the server's prompt, before the name is read
+    s.sendall(input().encode() + b"\\n")
+"""
+
+
+@pytest.mark.timeout(30)
+def test_a_client_waiting_for_a_prompt_an_idle_server_never_sends_is_not_waited_for(tmp_path, stopping):
+    # The name is typed ahead; the client reads it only after the prompt. With the server idle,
+    # nothing can happen: the wait for the name ends there, not after its 60 s (the test's limit is 30).
+    (tmp_path / "client.py").write_text(textwrap.dedent(PROMPT_FIRST_CLIENT))
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        user = ClientUser.launch(tmp_path, "client.py", (), silent.getsockname(), name="Alice", limits=LIMITS)
+        stopping(user)
+        assert user.wait_until(lambda: user.connected, WAIT)
+        assert not user.wait_joined(60, answered=False, idle=lambda: True)
+        assert user.program.alive() and b"Alice" not in user.sent()
 
 
 @pytest.mark.timeout(120)
