@@ -123,17 +123,21 @@ class Upstream:
 
 def upstreams(relay: Relay, port: int) -> list[Upstream] | None:
     """The relay's connections to the server on `port`, for the "server can do nothing more" policy:
-    those still open, and those the relay reset (not connected, as a raw user that reset); None while
-    one of them is still connecting (the server may be accepting)."""
+    those still open, those still connecting (local port 0: the server has not accepted them, and
+    they wait in a full backlog), and those the relay reset (not connected, as a raw user that
+    reset); None while one has just opened and is not connecting yet."""
     events = relay.events()
-    reset = {s.conn for s in relay.connections() if s.to_server == "reset"}
+    states = relay.connections()
     found = []
     for conn in sorted({e.conn for e in events if e.kind == "open"}):
         local = relay.upstream_port(conn)
         sent = sum(len(e.data) for e in events if e.conn == conn and e.kind == "c2s")
         if local is None:
-            if conn in reset:
+            state = states[conn] if conn < len(states) else None
+            if state is not None and state.to_server == "reset":
                 found.append(Upstream(port, 0, sent, connected=False))
+            elif state is not None and state.connecting:
+                found.append(Upstream(port, 0, 0))
             elif not any(e.conn == conn and e.kind == "close" for e in events):
                 return None
             continue

@@ -77,6 +77,10 @@ def _nothing_to_act_on(server: Server, users: Iterable[User], waits: list[Wait])
             if watching:   # its close may not have been seen yet, and a poll would see it
                 return False
             continue
+        if not user.local_port:   # still connecting: waits for an accept
+            if accepting or watching:
+                return False
+            continue
         end = tcp.connection(user.port, user.local_port)
         if end is None:
             continue

@@ -56,6 +56,7 @@ class ConnState:
     conn: int
     to_server: str       # what the server got: "open", "fin" (an orderly close), "reset"
     from_server: str     # what the server did: "open", "fin", "reset"
+    connecting: bool = False   # the server has not accepted it yet (its backlog is full)
 
     @property
     def closed(self) -> bool:
@@ -207,7 +208,7 @@ class _TcpPair:
 
     def state(self) -> ConnState:
         with self._lock:
-            return ConnState(self.conn, self.ends[b"client"], self.ends[b"server"])
+            return ConnState(self.conn, self.ends[b"client"], self.ends[b"server"], not self.connected.is_set())
 
     def _abort_both(self) -> None:
         # Set before waking the other pump, whose recv then returns b"" that is our doing, not a
@@ -441,13 +442,13 @@ class Relay:
         return self._control(b"resume", None, lambda pair: pair.flowing.set() or True)
 
     def settled(self) -> bool:
-        """Whether all that reached the relay is recorded and passed on: every thread of it still
-        running is blocked reading (or accepting), so no byte waits in its sockets or its hands.
-        False where the threads cannot be seen (not Linux x86-64)."""
+        """Whether all that reached the relay is recorded and passed on, or waits for the server to
+        accept (every other thread blocked reading). False where threads cannot be seen (not Linux x86-64)."""
         if not syscalls.SUPPORTED:
             return False
         with self._cond:
-            threads = list(self._threads) + [t for pair in self._pairs for t in pair.threads]
+            threads = list(self._threads) + [t for pair in self._pairs if pair.connected.is_set()
+                                             for t in pair.threads]
         pid = os.getpid()
         for thread in threads:
             if thread.is_alive():

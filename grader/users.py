@@ -111,7 +111,7 @@ class ClientPeer:
     @property
     def local_ports(self) -> list[int]:
         """The local ports of the relay's connections to the server for this user (one or several)."""
-        return [end.local_port for end in upstreams(self.user.relay, self.port) or [] if end.connected]
+        return [end.local_port for end in upstreams(self.user.relay, self.port) or [] if end.connected and end.local_port]
 
     def close(self) -> None:
         self.user.close_server_side()
@@ -260,6 +260,8 @@ class ClientUsers(RawUsers):
             if ends is None:
                 return False
             for end in (e for e in ends if e.connected):
+                if not end.local_port:   # not accepted yet: nothing of it read
+                    return False
                 kernel = tcp.connection(end.port, end.local_port)
                 if kernel is not None and (kernel.rqueue or kernel.inode == 0 or
                                            (kernel.received is not None and kernel.received < end.sent)):
