@@ -298,11 +298,15 @@ class ClientUser:
         server (a prompt, which an idle server never sends) before it reads the line typed ahead."""
         if not syscalls.SUPPORTED or not self.program.alive():
             return False
+        crossed = self.relay.count()
         blocked = syscalls.blocked(self.program.pid)
         if blocked is None or not self.relay.settled():
             return False
-        return not self.program.stdin_pending() or not any(
-            w.kind == "watch" or (w.kind == "fd" and w.fd == 0) for w in blocked[1])
+        if self.program.stdin_pending() and any(w.kind == "watch" or (w.kind == "fd" and w.fd == 0)
+                                                for w in blocked[1]):
+            return False
+        # A reply that reached the client while its threads were read, one after the other, wakes one.
+        return syscalls.still_blocked(self.program.pid, blocked) and self.relay.count() == crossed
 
     # -- what happened ----------------------------------------------------------------------------
 

@@ -18,13 +18,10 @@ server and the users through the few attributes named in the Protocols below, an
 """
 from __future__ import annotations
 
-import time
 from typing import Iterable, Protocol, Sequence
 
 from .kernel import procfs, syscalls, tcp
 from .kernel.syscalls import Wait
-
-SECOND_LOOK_AFTER = 0.002   # s between the two looks that must see the same CPU time
 
 
 class Binding(Protocol):
@@ -108,8 +105,4 @@ def stuck(server: Server, users: Iterable[User], waiting: User | None = None) ->
         return False
     if waiting is not None and not waiting.received_all():
         return False
-    time.sleep(SECOND_LOOK_AFTER)
-    # No CPU used between the two looks: no thread woke up in between (a woken one is runnable at
-    # once, and the first look would have seen input already there).
-    second = syscalls.blocked(server.program.pid)
-    return second is not None and second[0] == first[0]
+    return syscalls.still_blocked(server.program.pid, first)

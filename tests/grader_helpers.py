@@ -114,7 +114,16 @@ def differences(row: dict, other: dict) -> dict:
 
 
 def explain(row: dict) -> str:
-    return row.get("error") or "\n".join(f"{c['id']}: {c['status']} {c['message']}" for c in row["checks"])
+    """Every verdict with its reason, and what the grader sent and saw for each lost point: the
+    evidence for a verdict that changed on one run only."""
+    if row.get("error"):
+        return row["error"]
+    lines = []
+    for c in row["checks"]:
+        lines.append(f"{c['id']}: {c['status']} {c['message']}")
+        if c["status"] == "fail":
+            lines += (f"    {e['t']:7.3f} {e['user']}: {e['event']} {e['text']!r}" for e in c.get("transcript", []))
+    return "\n".join(lines)
 
 
 def marked_processes(mark: str, value: str, sandboxed_only: bool = False) -> list[tuple[int, str]]:

@@ -1,7 +1,7 @@
 """A teacher's day (issue 4): a class folder with one entry per student — every example submission, every
 report fixture and every hostile submission, symlinked side by side — graded in one command,
 
-    python -m grader CLASSDIR -j 2 --format json --csv grades.csv
+    python -m grader CLASSDIR -j 3 --format json --csv grades.csv
 
 (once per test run, by the `class_run` fixture of conftest.py, which tests/test_grader_hostile.py shares)
 and every row compared with its entry's expected.json, and grades.csv with the gradebook that the
@@ -11,8 +11,8 @@ the --html report of the run shows every student. Then determinism (issues 5 and
 verdicts hang on timing (DETERMINISM below: those that spin, chats for two, the one that keeps up with
 a slow reader, and some named with their reason) are graded twice more, both runs side by side (four
 gradings at once), and every verdict must be the same in all three runs; and a subset graded with -j 1
-must get the verdicts it got with -j 2. The gradings are marked `slow` (about 100 s on two idle cores:
-60 s for the class, 25 s for the two more runs of the determinism set, 11 s for the subset);
+must get the verdicts it got with -j 3. The gradings are marked `slow` (about 110 s on two idle cores:
+56 s for the class, 40 s for the two more runs of the determinism set, 15 s for the subset);
 `python -m pytest -m "not slow"` leaves them out.
 
 An expected.json holds the verdict each check must get, or {"error": "<part of the message>"} for an
@@ -211,7 +211,7 @@ def test_the_verdicts_are_the_same_in_three_runs(class_run, again):
 
 @pytest.mark.slow
 @pytest.mark.timeout(CLASS_TEST_TIMEOUT)
-def test_one_job_at_a_time_gives_the_verdicts_of_two(class_run, tmp_path):
+def test_one_job_at_a_time_gives_the_verdicts_of_three(class_run, tmp_path):
     alone = grade_class(subclass(SUBSET, tmp_path / "subset"), tmp_path, jobs=1)
     assert set(alone.rows) == set(SUBSET)
     for name, row in alone.rows.items():

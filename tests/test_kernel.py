@@ -141,6 +141,21 @@ def test_a_process_its_session_its_mark_and_its_threads(child):
     assert procfs.session_processes(pid) == [] and procfs.thread_file(pid, pid, "stat") is None
 
 
+@pytest.mark.timeout(10)
+@pytest.mark.skipif(not syscalls.SUPPORTED, reason="system call numbers are x86-64's")
+def test_a_process_woken_after_one_look_is_not_still_blocked(child):
+    # One look reads the threads one after the other: only the CPU time of a second look tells
+    # that none of them ran in between (here the main thread, woken by a byte on its stdin).
+    proc, _ = child
+    assert waiting.poll_until(lambda: syscalls.blocked(proc.pid) is not None, 5)
+    assert syscalls.still_blocked(proc.pid, syscalls.blocked(proc.pid))
+    first = syscalls.blocked(proc.pid)
+    assert first is not None
+    proc.stdin.write(b"x")
+    proc.stdin.flush()
+    assert not syscalls.still_blocked(proc.pid, first)
+
+
 def test_one_parser_reads_odd_command_names():
     line = b"42 (a) (b) c) S 1 42 42 0 -1 4194560 0 0 0 0 7 3 2 1 20 0 1 0 1 0 0\n"
     assert procfs.parse_stat(42, line) == procfs.Stat(42, "S", 42, 13)

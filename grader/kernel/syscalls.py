@@ -7,11 +7,13 @@ reads as "may act by itself" (None).
 from __future__ import annotations
 
 import platform
+import time
 from typing import NamedTuple
 
 from .procfs import socket_inode, stat, thread_file, threads
 
 SUPPORTED = platform.machine() in ("x86_64", "AMD64")
+SECOND_LOOK_AFTER = 0.002   # s between the two looks that must see the same CPU time
 
 # For the calls with a timeout: which argument must say "no timeout".
 _ON_FD = {0, 17, 19, 45, 47}           # read, pread64, readv, recvfrom, recvmsg: input on one fd
@@ -89,6 +91,15 @@ def blocked(pid: int) -> tuple[int, list[Wait]] | None:
             return None
         waits.append(wait)
     return cpu, waits
+
+
+def still_blocked(pid: int, first: tuple[int, list[Wait]]) -> bool:
+    """Whether `pid`, which blocked() saw as `first`, has used no CPU since, looking again a moment
+    later: one look reads the threads one after the other, so a thread woken after it was read looks
+    blocked while the others are read; only no CPU used between two looks shows them all blocked at once."""
+    time.sleep(SECOND_LOOK_AFTER)
+    second = blocked(pid)
+    return second is not None and second[0] == first[0]
 
 
 def receiving_sockets(pid: int) -> set[int] | None:
