@@ -280,8 +280,10 @@ class ClientUser:
         scan = _Scan(self.relay, "c2s", None)
         deadline = time.monotonic() + timeout
         # A client that sends no name waits for the next line without having sent one: no event
-        # tells that, so it is looked for every LOOK_EVERY.
-        while not (found := scan.found(self.name)) and not (idle is not None and self._waits_unheard() and idle()):
+        # tells that, so it is looked for every LOOK_EVERY. The server is looked at first: once it is
+        # idle, a prompt it sent is already on its way and keeps the relay or the client busy.
+        while not (found := scan.found(self.name)) and not (idle is not None and idle() and
+                                                            self._waits_unheard()):
             left = deadline - time.monotonic()
             if left <= 0 or self._output_done:
                 break

@@ -205,7 +205,9 @@ class ClientUsers(RawUsers):
         user = ClientUser.launch(h.sub.root, entry.script, entry.args, ("127.0.0.1", server.port), kind=server.kind,
                                  name=name, limits=h.limits, ports=ports, typed=entry.typed, python=h.client_python)
         h.adopt(server, user.stop, lambda: upstreams(user.relay, server.port))
-        peer = ClientPeer(user, server.port, lambda: user.relay.settled() and h.stuck(server))
+        # The server first: once it is stuck, all it sent is in the relay's sockets, whose threads are
+        # then not settled until they have passed it on.
+        peer = ClientPeer(user, server.port, lambda: h.stuck(server) and user.relay.settled())
         if not user.wait_until(lambda: user.connected, h.left(CONNECT_WAIT)):
             raise ConnectionRefusedError(Msg(Reason.CLIENT_NO_CONNECT).render("en"))
         return peer
