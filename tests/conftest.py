@@ -12,6 +12,7 @@
   (about 56 s with -j 3 on two idle cores), and only by tests marked `slow`.
 """
 import os
+import signal
 import socket
 import uuid
 from pathlib import Path
@@ -21,6 +22,14 @@ import pytest
 from chat_helpers import ChatServer, Peer
 from copy_helpers import disguise
 from grader_helpers import COPY, ENTRIES, ORIGINAL, Run, grade_class, survivors
+
+# Run in the background (`&`, nohup), pytest inherits SIGINT and SIGQUIT ignored and hands that on to
+# the chat.py processes the tests start, whose Ctrl-C tests then fail: restore what a terminal gives.
+# (SIGHUP stays as it is: under nohup, a hangup must not end the test run.)
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+if signal.getsignal(signal.SIGQUIT) is signal.SIG_IGN:
+    signal.signal(signal.SIGQUIT, signal.SIG_DFL)
 
 SESSION_MARK = "GRADER_TEST_SESSION"
 CLASS_MARK = "GRADER_CLASS_RUN"   # on every process the class grading starts

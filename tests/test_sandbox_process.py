@@ -364,6 +364,24 @@ def test_home_is_the_working_copy_and_cleanup_does_not_follow_links(run, tmp_pat
 
 
 @pytest.mark.timeout(20)
+def test_a_grader_started_in_the_background_still_gives_students_ctrl_c(run):
+    # `&` and nohup start the grader with these ignored, and an ignored signal stays ignored across
+    # exec: without the boot's reset a student's client would never see a KeyboardInterrupt.
+    ignored = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGQUIT, signal.SIGHUP)}
+    try:
+        program = run("""
+            import signal
+            print(signal.getsignal(signal.SIGINT) is signal.default_int_handler,
+                  signal.getsignal(signal.SIGQUIT) == signal.getsignal(signal.SIGHUP) == signal.SIG_DFL)
+        """)
+    finally:
+        for sig, handler in ignored.items():
+            signal.signal(sig, handler)
+    assert program.wait_exit(10) == 0, program.output()
+    assert program.output().strip() == "True True"
+
+
+@pytest.mark.timeout(20)
 def test_the_teachers_secrets_stay_out_of_the_environment(run, monkeypatch):
     monkeypatch.setenv("GITHUB_TOKEN", "ghp_secret")
     monkeypatch.setenv("GRADER_MARK", "mine")

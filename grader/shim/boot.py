@@ -654,6 +654,11 @@ def main():
     _stdin_open = bool(config.get("stdin", True))
     _apply_limits(_limits)
     _max_processes = _limits["processes"]
+    # A grader started in the background (`&`, nohup) hands its children SIGINT, SIGQUIT and SIGHUP
+    # ignored: the student's program gets what a terminal gives it, Ctrl-C as KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    for sig in (signal.SIGQUIT, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
     stacks_fd = config.get("stacks_fd")
     if stacks_fd is not None:
         try:
