@@ -21,6 +21,8 @@ What a Program gets:
   arenas so that RLIMIT_AS measures what the program uses rather than what it reserves; an uncaught
   error caused by a limit (MemoryError, "File too large", "Too many open files", EOFError on the
   empty stdin) gets the limit added to its message;
+- the signals a terminal gives (Ctrl-C as KeyboardInterrupt, SIGQUIT and SIGHUP at their defaults)
+  even when the grader itself was started with them ignored (`&`, nohup);
 - stdin from /dev/null (or a pipe), stdout and stderr merged into one bounded capture (head + tail);
   a program printing gigabytes costs its own CPU and little of the grader's (past the capture's size
   the output is read in chunks of up to 256 KiB).
