@@ -127,17 +127,17 @@ def upstreams(relay: Relay, port: int) -> list[Upstream] | None:
     they wait in a full backlog), and those the relay reset (not connected, as a raw user that
     reset); None while one has just opened and is not connecting yet."""
     events = relay.events()
-    states = relay.connections()
+    states = {s.conn: s for s in relay.connections()}
     found = []
     for conn in sorted({e.conn for e in events if e.kind == "open"}):
         local = relay.upstream_port(conn)
         sent = sum(len(e.data) for e in events if e.conn == conn and e.kind == "c2s")
         if local is None:
-            state = states[conn] if conn < len(states) else None
+            state = states.get(conn)
             if state is not None and state.to_server == "reset":
                 found.append(Upstream(port, 0, sent, connected=False))
             elif state is not None and state.connecting:
-                found.append(Upstream(port, 0, 0))
+                found.append(Upstream(port, 0, sent))
             elif not any(e.conn == conn and e.kind == "close" for e in events):
                 return None
             continue

@@ -236,7 +236,7 @@ def _server_idle(s: _Session, relay: Relay, also: tuple[Upstream, ...] = ()) -> 
         return None
     peers = upstreams(relay, server.port)
     if peers is None:
-        return False   # still connecting
+        return False   # a connection has just opened
     return s.stuck(server, peers + list(also))
 
 

@@ -121,7 +121,7 @@ def explain(row: dict) -> str:
     lines = []
     for c in row["checks"]:
         lines.append(f"{c['id']}: {c['status']} {c['message']}")
-        if c["status"] == "fail":
+        if c["status"] != "pass":
             lines += (f"    {e['t']:7.3f} {e['user']}: {e['event']} {e['text']!r}" for e in c.get("transcript", []))
     return "\n".join(lines)
 
