@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from .kernel import syscalls
-from .kernel.tcp import reset
+from .kernel.tcp import reset, unacknowledged
 
 _CHUNK = 1 << 16
 _CONNECT_TIMEOUT = 5.0
@@ -259,17 +259,12 @@ class Relay:
         self._threads: list[threading.Thread] = []
         self._pairs: list[_TcpPair] = []
         self._upstreams: dict[tuple, tuple[int, socket.socket]] = {}
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM if kind == "tcp" else socket.SOCK_DGRAM)
+        self._sock.bind(("127.0.0.1", 0))
         if kind == "tcp":
-            self._sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            self._sock.bind(("127.0.0.1", 0))
             self._sock.listen(64)
-            loop = self._accept_loop
-        else:
-            self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            self._sock.bind(("127.0.0.1", 0))
-            loop = self._udp_loop
         self.address: tuple[str, int] = self._sock.getsockname()[:2]
-        self._spawn(loop, f"relay-{kind}-{self.address[1]}")
+        self._spawn(self._accept_loop if kind == "tcp" else self._udp_loop, f"relay-{kind}-{self.address[1]}")
 
     def __repr__(self) -> str:
         return f"<Relay {self.kind} {self.address} -> {self.target}>"
@@ -324,16 +319,13 @@ class Relay:
             if address is None:
                 continue
             with self._cond:
-                entry = self._upstreams.get(address)
-                if entry is None:
+                new = address not in self._upstreams
+                if new:
                     upstream = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
                     upstream.bind(("127.0.0.1", 0))
                     upstream.connect(self.target)  # and so it hears only the server
-                    entry = self._upstreams[address] = (len(self._upstreams), upstream)
-                    new = True
-                else:
-                    new = False
-            conn, upstream = entry
+                    self._upstreams[address] = (len(self._upstreams), upstream)
+                conn, upstream = self._upstreams[address]
             if new:
                 self._record(conn, "open")
                 self._spawn(self._udp_back, f"relay-udp-{conn}-s2c", conn, upstream, address)
@@ -442,20 +434,28 @@ class Relay:
         return self._control(b"resume", None, lambda pair: pair.flowing.set() or True)
 
     def settled(self) -> bool:
-        """Whether all that reached the relay is recorded and passed on, or waits for the server to
-        accept (every other thread blocked reading). False where threads cannot be seen (not Linux x86-64)."""
+        """Whether all that reached the relay is recorded and in the kernel of the side it was sent
+        to, or waits for the server to accept: every thread blocked reading (a connecting one in
+        connect(): just after, its reply pump may hold a first reply unrecorded), and what went to a
+        client acknowledged (a loaded machine delivers loopback bytes late, in a kernel thread, while
+        the client sleeps on a socket that looks empty). False where threads cannot be seen."""
         if not syscalls.SUPPORTED:
             return False
         with self._cond:
-            threads = list(self._threads) + [t for pair in self._pairs if pair.connected.is_set()
-                                             for t in pair.threads]
+            pairs, threads = list(self._pairs), list(self._threads)
         pid = os.getpid()
+        for pair in pairs:
+            if pair.connected.is_set():
+                threads += pair.threads
+            elif len(pair.threads) != 1 or (syscalls.thread_wait(pid, str(pair.threads[0].native_id))
+                                            or ("",))[0] != "connect":
+                return False
         for thread in threads:
             if thread.is_alive():
                 wait = syscalls.thread_wait(pid, str(thread.native_id))
                 if wait is None or wait[0] not in ("fd", "accept"):
                     return False
-        return True
+        return not any(pair.client.fileno() != -1 and unacknowledged(pair.client) for pair in pairs)
 
     def upstream_port(self, conn: int) -> int | None:
         """The local port of TCP connection `conn`'s upstream socket (the server's peer port);

@@ -272,6 +272,46 @@ def test_a_relay_is_settled_once_it_has_passed_on_what_it_got_and_not_while_it_h
                 flood.join(5)
 
 
+def test_a_relay_is_not_settled_while_the_client_has_not_got_what_it_passed_on():
+    # A loaded machine delivers loopback bytes late, in a kernel thread: meanwhile the client sleeps
+    # on an empty socket. A client that reads nothing keeps them unacknowledged the same way.
+    with socket.create_server(("127.0.0.1", 0)) as srv, Relay(srv.getsockname()) as relay:
+        client = socket.socket()
+        client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)   # the kernel's minimum: a small window
+        with client:
+            client.connect(relay.address)
+            server_end, _ = srv.accept()
+            with server_end:
+                server_end.sendall(bytes(12000))    # more than the window, less than the relay's send buffer
+                got = lambda: sum(len(e.data) for e in relay.events() if e.kind == "s2c") == 12000
+                pumps = [t for t in threading.enumerate() if t.name.startswith("relay-0-")]
+                reading = lambda: all((syscalls.thread_wait(os.getpid(), str(t.native_id)) or ("",))[0] == "fd"
+                                      for t in pumps)   # both back in recv(): nothing held
+                assert until(lambda: got() and reading())
+                assert not relay.settled()
+                received = 0
+                while received < 12000:
+                    received += len(client.recv(65536))
+                assert until(relay.settled)
+
+
+def test_a_relay_is_not_settled_while_a_connection_is_on_its_way_to_the_server():
+    # Its thread must be in connect(): just after, its reply pump may hold a first reply unrecorded.
+    gate = threading.Event()
+    with socket.create_server(("127.0.0.1", 0)) as srv:
+        target = srv.getsockname()
+        with Relay(target, route=lambda conn: (gate.wait(), target)[1]) as relay:
+            with socket.create_connection(relay.address):
+                pump = lambda: next((t for t in threading.enumerate() if t.name == "relay-0-c2s"), None)
+                assert until(lambda: pump() is not None and
+                             syscalls.thread_wait(os.getpid(), str(pump().native_id)) == ("other", 0))
+                assert not relay.settled()
+                gate.set()
+                server_end, _ = srv.accept()
+                with server_end:
+                    assert until(relay.settled)
+
+
 def send_all(sock: socket.socket, data: bytes) -> None:
     try:
         sock.sendall(data)

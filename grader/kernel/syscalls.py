@@ -19,6 +19,7 @@ SECOND_LOOK_AFTER = 0.002   # s between the two looks that must see the same CPU
 _ON_FD = {0, 17, 19, 45, 47}           # read, pread64, readv, recvfrom, recvmsg: input on one fd
 _ACCEPT = {43, 288}                    # accept, accept4: a connection on the listening socket
 _SEND = {1, 20, 44, 46, 307}           # write, writev, sendto, sendmsg, sendmmsg: room on one fd
+_CONNECT = 42                          # connect: the handshake, which times out by itself
 _ASLEEP = {61, 247, 34}                # wait4, waitid (the caller checks there are no children), pause
 _WATCH = {7: (3, "neg"), 23: (5, "null"), 270: (5, "null"), 271: (3, "null"),   # poll, select, ppoll
           232: (4, "neg"), 281: (4, "neg"), 441: (4, "null")}                 # epoll_wait*: any fd
@@ -30,7 +31,8 @@ _NO_TIMEOUT = (0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF)   # -1 as a poll/epoll timeout
 
 class Wait(NamedTuple):
     """What a thread waits for: kind "fd" (input on fd), "accept" (a connection on fd), "send" (room
-    to write on fd), "watch" (poll and the like, fd 0) or "other" (a lock or a child, fd 0)."""
+    to write on fd), "watch" (poll and the like, fd 0), "other" (a lock or a child, fd 0) or
+    "connect" (a handshake on fd, which ends by itself: not blocked for blocked())."""
     kind: str
     fd: int
 
@@ -47,6 +49,8 @@ def decode(syscall: str) -> Wait | None:
         return Wait("accept", args[0])
     if nr in _SEND:
         return Wait("send", args[0])
+    if nr == _CONNECT:
+        return Wait("connect", args[0])
     if nr in _ASLEEP:
         return Wait("other", 0)
     if nr == _FUTEX:
@@ -87,7 +91,7 @@ def blocked(pid: int) -> tuple[int, list[Wait]] | None:
         except (ValueError, IndexError):
             return None
         wait = thread_wait(pid, tid)
-        if wait is None:
+        if wait is None or wait.kind == "connect":
             return None
         waits.append(wait)
     return cpu, waits
