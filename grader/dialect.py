@@ -12,7 +12,7 @@ import select
 import socket
 import struct
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol
 
 from . import sandbox
@@ -52,6 +52,7 @@ class Dialect:
     json_values: bool = False           # names and texts go inside JSON strings (escaped as json.dumps does)
     learned_from: Msg = field(default_factory=lambda: Msg("dialect.from_code"))
     notes: list[Msg] = field(default_factory=list)
+    client_args: tuple[str, ...] | None = None   # what the client was started with, when learned from it
 
     @property
     def client_adds_name(self) -> bool:
@@ -149,15 +150,39 @@ def learn(sub: Submission, server: "Server", timeout: float = 6.0, guess: Dialec
     guess = guess or from_source(sub)
     guess.transport = server.kind
     deadline = time.monotonic() + timeout
+    for args in _argvs(sub):
+        dialect, exited_unheard = _learn_with(sub, server, args, deadline, replace(guess, notes=list(guess.notes)),
+                                              stuck, python)
+        if not exited_unheard:
+            break
+    return dialect
+
+
+def _argvs(sub: Submission) -> list[tuple[str, ...]]:
+    """The command lines to try the client with: its entry's, then, if its code reads a sys.argv
+    past them and the name is not one of them, the name after them (`python client.py Alice`). A
+    client started wrongly exits at once without connecting (a usage line, an IndexError)."""
+    args = sub.client.args
+    if "{name}" in args or not any(i > len(args) for i in sub.client_facts.argv_indexes):
+        return [args]
+    return [args, (*args, "{name}")]
+
+
+def _learn_with(sub: Submission, server: "Server", args: tuple[str, ...], deadline: float, guess: Dialect,
+                stuck: Callable | None, python: str | None) -> tuple[Dialect, bool]:
+    """The dialect learned with the client started with `args`, and whether the client exited without
+    ever connecting."""
     relay = Relay(("127.0.0.1", server.port), server.kind)
-    args = [a.format(name=LEARN_NAME) for a in sub.client.args]
-    client = sandbox.start(sub.root, sub.client.script, args, redirect=relay.address, stdin=True,
-                           limits=sandbox.Limits(wall_seconds=timeout + 2), python=python)
+    client = sandbox.start(sub.root, sub.client.script, [a.format(name=LEARN_NAME) for a in args],
+                           redirect=relay.address, stdin=True, python=python,
+                           limits=sandbox.Limits(wall_seconds=max(0.0, deadline - time.monotonic()) + 2))
     if sub.client.typed:
         client.write_stdin(sub.client.typed)
     try:
         reads = sub.client_facts.reads_stdin  # one that never reads stdin cannot be seen waiting for typing
-        return _observe(sub, guess, _Session(client, relay, server, deadline, reads, stuck))
+        dialect = _observe(sub, guess, _Session(client, relay, server, deadline, reads, stuck))
+        dialect.client_args = args
+        return dialect, not client.alive() and not any(e.kind == "open" for e in relay.events())
     finally:
         client.stop()
         relay.close()

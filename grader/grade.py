@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import dialect as dialects
 from . import experiment, facts, interpreters, isolation, quiescence, runner, source
@@ -45,6 +45,7 @@ class Result:
     checks: list[CheckResult]
     seconds: float
     two_user: bool = False
+    driven: str = ""   # how the scripted users were driven (Observations.driven)
     dialect: str = ""
     notes: list[str] = field(default_factory=list)
     lang: str = "en"
@@ -60,6 +61,7 @@ class Result:
             "score": self.score,
             "max_score": self.max_score,
             "transport": self.transport,
+            **({"driven": self.driven} if self.driven else {}),
             "checks": [c.as_json() for c in self.checks],
             "seconds": round(self.seconds, 2),
             "dialect": self.dialect,
@@ -89,7 +91,7 @@ def grade(path: str, rubric: Rubric, seconds: float = TIME_LIMIT, lang: str = "e
     two_user = obs.main.two_user
     score = rubric.score({r.id: r.status for r in results}, obs.transport, two_user)
     return Result(submission=str(path), score=score, max_score=rubric.max_score, transport=obs.transport,
-                  checks=results, seconds=time.monotonic() - started, two_user=two_user,
+                  checks=results, seconds=time.monotonic() - started, two_user=two_user, driven=obs.driven,
                   dialect=describe(dialect).render(lang), notes=[render(n, lang) for n in notes], lang=lang,
                   python="" if server_python.own else server_python.label,
                   isolation=isolation.describe(network, obs.isolation))
@@ -157,6 +159,7 @@ def _observe(sub: Submission, seconds: float, runs_on: RunsOn) -> tuple[Observat
             obs.main = MainObs(start=StartObs(Start.DOWN, down=e.msg))
             return obs, guess
         runner.observe(h, obs.source, sub.label, obs)
+        obs.driven = "client" if h.clients else "raw"
         h.dialect.notes.append(Msg(Reason.DRIVEN_CLIENT if h.clients else Reason.DRIVEN_RAW))
         obs.transport = h.transport or guess.transport
         return obs, h.dialect
@@ -184,7 +187,9 @@ def learn_dialect(h: Harness, guess: dialects.Dialect, runs_on: RunsOn | None = 
             guess = dialects.learn(sub, server, timeout=h.left(6.0), guess=guess, stuck=h.policy,
                                    python=None if python.own else python.path)
             # Seen reaching the server, the client is what every scripted user types into (grader.users).
-            h.clients = guess.learned_from.key == "dialect.from_client" and server.kind == "tcp"
+            h.clients = guess.learned_from.key == "dialect.from_client"
+            if h.clients:   # started as it was learned: with the name on its command line, if it takes it there
+                sub.client = replace(sub.client, args=guess.client_args)
             h.client_python = None if python.own else python.path
     finally:
         server.program.stop()

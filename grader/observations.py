@@ -263,6 +263,7 @@ class Observations:
     """Everything one grading saw; a check reads the parts it declares (grader.registry)."""
     source: SourceFacts = field(default_factory=SourceFacts)
     transport: str = "tcp"          # what the server bound, or the code's guess
+    driven: str = ""                # "client": users typed into the student's client; "raw": sockets; "": neither ran
     udp_factor: float = 0.8         # what the rubric multiplies a UDP score by, for the reason text
     main: MainObs = field(default_factory=MainObs)
     disconnect: DisconnectObs | None = None

@@ -241,6 +241,33 @@ def test_learning_on_a_busy_machine_gives_the_same_dialect_every_time(tmp_path, 
     assert learned_every_time(answers) == [ASKED] * RUNS
 
 
+# Takes its name on the command line only (`python client.py Alice`), and answers the prompt with it.
+ARGV_CLIENT = CLIENT_READS_FIRST.replace("""\
+sock = socket.create_connection(("127.0.0.1", 5555))
+print(sock.recv(1024).decode())
+sock.sendall(input().encode())""", """\
+import sys
+if len(sys.argv) != 2:
+    raise SystemExit("usage: python client.py NAME")
+sock = socket.create_connection(("127.0.0.1", 5555))
+print(sock.recv(1024).decode())
+sock.sendall(sys.argv[1].encode())""")
+assert ARGV_CLIENT != CLIENT_READS_FIRST
+
+
+@pytest.mark.timeout(60)
+def test_a_client_that_exits_without_its_name_on_the_command_line_is_started_with_it(tmp_path):
+    path = submission(tmp_path, "argv", 0.0, ARGV_CLIENT)
+    with load(str(path)) as sub:
+        h = Harness(sub, 20)
+        try:
+            d = dialects.learn(sub, h.start_server(), timeout=6.0, stuck=quiescence.stuck)
+        finally:
+            h.close()
+    assert d.learned_from.key == "dialect.from_client"
+    assert (d.client_args, d.greets, d.name_format, d.leave) == (("{name}",), True, "{name}", "/bye")
+
+
 def until(done, timeout: float = 5.0) -> bool:
     """Looks at done() until it holds: thread states in /proc have no event to wait on."""
     deadline = time.monotonic() + timeout

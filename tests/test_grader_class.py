@@ -142,6 +142,8 @@ def test_every_row_is_graded_as_expected(class_run, entry):
     assert not row.get("error"), row.get("error")
     assert verdicts(row) == want["checks"], explain(row)
     assert row["transport"] == want["transport"]
+    # through the student's client wherever it reaches the server, UDP too (issue 11)
+    assert row.get("driven") == want["driven"], explain(row)
     assert row["score"] == want["score"], explain(row)
     # a hanging or broken submission costs its own time limit, never more
     assert row["seconds"] < TIME_LIMIT
