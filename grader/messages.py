@@ -284,6 +284,7 @@ EN = {
     # transcripts: what the grader did and saw during a check
     "transcript.sent": "{at}  {user} sent: {text}",
     "transcript.got": "{at}  {user} got: {text}",
+    "transcript.printed": "{at}  {user}'s client printed: {text}",
     "transcript.typed": "{at}  {user} typed: {text}",
     "transcript.server": "{at}  server printed: {text}",
     "transcript.note": "{at}  {text}",
@@ -548,6 +549,7 @@ RU = {
     "archive.unreadable": "{name}: не удаётся прочитать архив: {error}",
     "transcript.sent": "{at}  {user} отправил(а): {text}",
     "transcript.got": "{at}  {user} получил(а): {text}",
+    "transcript.printed": "{at}  клиент {user} вывел: {text}",
     "transcript.typed": "{at}  {user} набрал(а): {text}",
     "transcript.server": "{at}  сервер вывел: {text}",
     "transcript.note": "{at}  {text}",

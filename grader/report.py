@@ -31,7 +31,7 @@ def transcript_lines(events: list[dict] | None, lang: str) -> list[str]:
     lines = []
     for e in events or []:
         at = Msg("transcript.at", seconds=f"{float(e.get('t', 0)):.2f}").render(lang)
-        event = e.get("event") if e.get("event") in ("sent", "typed", "got", "server") else "note"
+        event = e.get("event") if e.get("event") in ("sent", "typed", "got", "printed", "server") else "note"
         said = shown(str(e.get("text", "")).replace("\r\n", "\n")).replace("\n", "⏎")
         lines.append(Msg(f"transcript.{event}", at=at, user=shown(str(e.get("user", ""))), text=said).render(lang))
     return lines

@@ -2,8 +2,9 @@
 
 A scenario adds events to named parts (a part is named by the check it serves); a check's transcript is
 the events of the parts it declares, times in seconds from the first of them. Events are
-{"t", "user", "event": "sent" | "typed" | "got" | "server" | "note", "text"} ("typed": into the
-student's client; "sent": by a raw socket of the grader). It is bounded, so that a flood
+{"t", "user", "event": "sent" | "typed" | "got" | "printed" | "server" | "note", "text"} ("typed":
+into the student's client; "sent": by a raw socket of the grader; "got": what the server sent a user;
+"printed": what that user's client showed of it). It is bounded, so that a flood
 costs nothing: a long text loses its middle, and so does a long list of events (a note says how many
 went). A note's text is a Msg until the report renders it in its language.
 """

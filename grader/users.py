@@ -90,6 +90,14 @@ class ClientPeer:
         """What the client printed since the mark."""
         return self.user.seen(self._mark_of(since))
 
+    def printed_from(self, since: int) -> int:
+        """Where the client's output stood at the mark `since` (0 if it is not a mark)."""
+        return self._mark_of(since).output
+
+    def printed(self, start: int) -> str:
+        """What the client printed from output position `start` on."""
+        return self.user.seen(Mark(0, start))
+
     def wait_token(self, token: str, timeout: float, since: int = 0) -> bool:
         mark = self._mark_of(since)
         return waiting.wait(lambda t: self.user.wait_token(token, t, mark), bool, timeout, self._stop_early)

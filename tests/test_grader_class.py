@@ -178,6 +178,19 @@ def test_the_gradebook_is_the_one_the_rubric_implies(class_run):
 
 @pytest.mark.slow
 @pytest.mark.timeout(CLASS_TEST_TIMEOUT)
+def test_a_transcript_shows_what_a_client_printed_where_the_wire_says_it_otherwise(class_run):
+    def events(row: dict, kind: str) -> list[dict]:
+        return [e for c in row["checks"] for e in c.get("transcript", []) if e["event"] == kind]
+    # Length-prefixed frames: the wire has the 4 bytes before each message, the screen only the text.
+    printed = events(class_run.rows["length_prefix_frames"], "printed")
+    assert printed and all("\x00" not in e["text"] for e in printed), printed
+    for name, row in class_run.rows.items():   # only a user that is a client prints
+        if row.get("driven") != "client":
+            assert not events(row, "printed"), name
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(CLASS_TEST_TIMEOUT)
 def test_the_copy_and_its_original_are_the_only_near_copies_of_ours(class_run):
     """Our examples and reports, each written on its own, flag nothing; the hostile ones are variations
     on one server, so they may flag each other, and only each other."""

@@ -31,7 +31,7 @@ FAMILIES = {
     ("grade.py", "feature"): {key for _, key, _ in source.NEWER_SYNTAX},
     # verdict._message wraps only a Reason member (isinstance test): the enum's own test covers it
     ("verdict.py", "reason"): set(),
-    ("report.py", "f'transcript.{event}'"): {f"transcript.{e}" for e in ("sent", "typed", "got", "server", "note")},
+    ("report.py", "f'transcript.{event}'"): {f"transcript.{e}" for e in ("sent", "typed", "got", "printed", "server", "note")},
     ("users.py", "LEAVE_NOTES[step.action]"): {str(r) for r in users.LEAVE_NOTES.values()},
     ("html_report.py", "f'html.status.{status}'"): {f"html.status.{s}" for s in html_report.STATUSES},
     ("html_report.py", "f'html.status.{s}'"): {f"html.status.{s}" for s in html_report.STATUSES},

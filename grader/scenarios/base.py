@@ -140,7 +140,15 @@ class Scenario:
             return
         data = receiver.raw(start)
         self._shown[key] = start + len(data)
-        self.log.add(part, "got", receiver.name, data.decode("utf-8", "replace"))
+        got = data.decode("utf-8", "replace")
+        self.log.add(part, "got", receiver.name, got)
+        if isinstance(receiver, users.ClientPeer):   # and what its user saw, where that is not the same
+            key = (part, id(receiver), "printed")
+            start = self._shown.get(key, receiver.printed_from(since))
+            text = receiver.printed(start)
+            self._shown[key] = start + len(text)
+            if text.split() != got.split():
+                self.log.add(part, "printed", receiver.name, text)
 
     # -- deliveries ---------------------------------------------------------------------------
     def deliver(self, part: str, sender: Peer, receivers: list, words: str = "hi") -> tuple[str, list]:
