@@ -9,10 +9,10 @@ expected.json files and assignments/rubric.toml imply. One more entry is a disgu
 (issue 14): it and its original, and nothing else we wrote on its own, are flagged as near-copies, and
 the --html report of the run shows every student. Then determinism (issues 5 and 12): the entries whose
 verdicts hang on timing (DETERMINISM below: those that spin, chats for two, the one that keeps up with
-a slow reader, and some named with their reason) are graded twice more, both runs side by side (four
-gradings at once), and every verdict must be the same in all three runs; and a subset graded with -j 1
-must get the verdicts it got with -j 3. The gradings are marked `slow` (about 110 s on two idle cores:
-56 s for the class, 40 s for the two more runs of the determinism set, 15 s for the subset);
+a slow reader, and some named with their reason) are graded twice more with -j 2, and every verdict
+must be the same in all three runs; and a subset graded with -j 1 must get the verdicts it got with
+-j 3; those three gradings run side by side (five at once). The gradings are marked `slow` (about
+130 s on two idle cores: 75 s for the class, 53 s for the three side by side, 2026-12-03);
 `python -m pytest -m "not slow"` leaves them out.
 
 An expected.json holds the verdict each check must get, or {"error": "<part of the message>"} for an
@@ -90,17 +90,22 @@ def subclass(names, folder):
 
 
 @pytest.fixture(scope="module")
-def again(tmp_path_factory) -> list[Run]:
-    """The determinism set graded twice more, side by side: four gradings at once on the machine, as
-    `-j 4` would run them, and half the wall time of one after the other."""
+def reruns(tmp_path_factory) -> dict[str, list[Run]]:
+    """The determinism set graded twice more with -j 2, and SUBSET once with -j 1, all side by side:
+    five gradings at once on the machine, in the wall time of the longest."""
     started = time.monotonic()
-    folder = subclass(DETERMINISM, tmp_path_factory.mktemp("timed") / "submissions")
-    cwds = [tmp_path_factory.mktemp("again") for _ in range(2)]
-    procs = [start(folder, cwd, jobs=2) for cwd in cwds]
+    timed_folder = subclass(DETERMINISM, tmp_path_factory.mktemp("timed") / "submissions")
+    subset_folder = subclass(SUBSET, tmp_path_factory.mktemp("subset") / "submissions")
+    runs = [(kind, folder, jobs, tmp_path_factory.mktemp(kind))
+            for kind, folder, jobs in (("again", timed_folder, 2), ("again", timed_folder, 2), ("alone", subset_folder, 1))]
+    procs = [(kind, start(folder, cwd, jobs=jobs), cwd) for kind, folder, jobs, cwd in runs]
     try:
-        return [finish(proc, started, cwd) for proc, cwd in zip(procs, cwds)]
+        done: dict[str, list[Run]] = {"again": [], "alone": []}
+        for kind, proc, cwd in procs:
+            done[kind].append(finish(proc, started, cwd))
+        return done
     finally:
-        for proc in procs:
+        for _, proc, _ in procs:
             if proc.poll() is None:
                 proc.kill()
                 proc.communicate()
@@ -212,12 +217,12 @@ def test_the_html_report_shows_every_student(class_run):
 
 @pytest.mark.slow
 @pytest.mark.timeout(CLASS_TEST_TIMEOUT)
-def test_the_verdicts_are_the_same_in_three_runs(class_run, again):
+def test_the_verdicts_are_the_same_in_three_runs(class_run, reruns):
     """The entries whose verdicts hang on timing (DETERMINISM: the rule and the named ones are above
     `timed`; to add a new one that expected.json does not show as such, name it in TIMED with the
     reason) get the same verdicts in the class run and in two more gradings of them with -j 2 side by
     side. The others are graded once per test run: their verdicts are held by expected.json alone."""
-    for run in again:
+    for run in reruns["again"]:
         assert set(run.rows) == set(DETERMINISM)
         changed = {name: differences(class_run.rows[name], row) for name, row in run.rows.items()
                    if verdicts(row) != verdicts(class_run.rows[name])}
@@ -226,8 +231,10 @@ def test_the_verdicts_are_the_same_in_three_runs(class_run, again):
 
 @pytest.mark.slow
 @pytest.mark.timeout(CLASS_TEST_TIMEOUT)
-def test_one_job_at_a_time_gives_the_verdicts_of_three(class_run, tmp_path):
-    alone = grade_class(subclass(SUBSET, tmp_path / "subset"), tmp_path, jobs=1)
+def test_one_job_at_a_time_gives_the_verdicts_of_three(class_run, reruns):
+    """SUBSET graded with -j 1 (beside the two more runs of the determinism set) gets the verdicts
+    it got with -j 3."""
+    alone = reruns["alone"][0]
     assert set(alone.rows) == set(SUBSET)
     for name, row in alone.rows.items():
         assert verdicts(row) == verdicts(class_run.rows[name]), (name, explain(row))
