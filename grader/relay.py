@@ -14,11 +14,12 @@ UDP: one upstream socket per distinct client address, so the server sees as many
 are; UDP has no close, so only "open", "c2s" and "s2c" are recorded.
 
 Control of the server side (TCP; one relay per scripted user, so "all connections" are one user's):
-close_server_side() sends the server a FIN, reset_server_side() a RST, stall() stops reading what
-the server sends (its sends to the user block once the kernel buffers are full: the slow reader),
-resume() reads again. Each is recorded as a "control" event (data b"close", b"reset", b"stall",
-b"resume"); once the server side is cut, what the client still sends is recorded as "dropped", never
-forwarded, and the client side stays open until the client or the server ends it. connections()
+close_server_side() closes the user's window: a FIN, and the connection is gone (what the server
+sends later gets a RST); reset_server_side() sends a RST; stall() stops reading what the server sends
+(its sends to the user block once the kernel buffers are full: the slow reader), resume() reads
+again. Each is recorded as a "control" event (data b"close", b"reset", b"stall", b"resume"); once
+the server side is cut, what the client still sends is recorded as "dropped", never forwarded, and
+the client side stays open until the client ends it. connections()
 tells, per connection, how each direction ended: "open", "fin" or "reset". A `route` callable, if
 given, picks the upstream address of each new connection (a client that connects to several of the
 server's ports). settled() tells when the relay holds nothing (every thread of it blocked reading),
@@ -132,8 +133,8 @@ class _TcpPair:
                     # Stalled: hold the chunk read last and read no more, so the server's sends
                     # block once the kernel's buffers are full.
                     self.flowing.wait()
-                    if self._server_cut == "reset":
-                        return  # our own reset woke this pump, or ended the stall
+                    if self._server_cut:
+                        return  # our own close or reset woke this pump, or ended the stall
                 if self._cut_off(kind, data):
                     continue
                 if not data:
@@ -178,8 +179,8 @@ class _TcpPair:
         return True
 
     def cut_server(self, how: str) -> bool:
-        """Send the server a FIN ("fin") or a RST ("reset") on this connection; False if its
-        server side had ended already."""
+        """Close ("fin") or reset ("reset") this connection on the server's side; False if that had
+        ended already."""
         self.connected.wait(_CONNECT_TIMEOUT)
         with self._lock:
             upstream = self.upstream
@@ -188,15 +189,12 @@ class _TcpPair:
                 return False
             self._server_cut = how
             self.ends[b"client"] = how  # what the server got, even though the client did nothing
-        if how == "fin":
-            try:
-                upstream.shutdown(socket.SHUT_WR)
-            except OSError:
-                pass
-            return True
-        # SO_LINGER 0 makes close() send the RST; shutting the read side first wakes our s2c pump
-        # (a socket another thread is blocked on cannot be closed for real), which then closes it.
-        reset(upstream)
+        # A close is a window closed: a FIN, then the socket is gone, so the kernel answers what the
+        # server sends later with a RST and a dead socket left in its list fails on the next send
+        # (a half-close would take those bytes for ever and hide it). SO_LINGER 0 makes close() send
+        # the RST of a reset. Shutting the read side wakes our s2c pump (a socket another thread is
+        # blocked on cannot be closed for real).
+        (_wake if how == "fin" else reset)(upstream)
         self.flowing.set()
         for thread in self.threads[1:]:
             thread.join(_JOIN_TIMEOUT)
@@ -415,7 +413,7 @@ class Relay:
         return done
 
     def close_server_side(self, conn: int | None = None) -> int:
-        """FIN to the server on every connection (or only `conn`); how many were still open."""
+        """Close every connection (or only `conn`) on the server's side; how many were still open."""
         return self._control(b"close", conn, lambda pair: pair.cut_server("fin"))
 
     def reset_server_side(self, conn: int | None = None) -> int:

@@ -67,6 +67,7 @@ TIMED = {
     "deadlock_hangs": "hangs: every check that follows waits out its full time",
     "print_flood": "its console thread floods its output all the while it is graded",
     "dead_socket_middle": "the leaver in the middle: what reaches the users after it is judged by what arrives in time",
+    "peer_gone_unremoved": "its dead socket raises only once the reset that answers the first send to it is back",
     "empty_line_after_close": "the empty 'Bobby: ' after a close must be told from a notice within the notice wait",
     "leave_word_reader_spins": "its client spins on b'' after the leave word while the grader learns the dialect",
 }
