@@ -233,12 +233,13 @@ class ClientUser:
                kind: str = "tcp", name: str = "Alice", name_on_argv: bool = False,
                limits: sandbox.Limits = sandbox.Limits(), ports: dict[int, int] | None = None,
                stop_early: Callable[[], bool] | None = None, typed: str = "",
-               python: str | None = None) -> "ClientUser":
+               python: str | None = None, name_line: str = "{name}") -> "ClientUser":
         """Start the client and give it the name, without waiting (several users can start at once).
         `ports` maps each port the server's code asked for to the real one (Program.bindings), for a
         client that connects to several; `stop_early`, if given, goes to sandbox.start (the client
         can do nothing more without input: its wait_exit() ends early, so leave steps do); `typed`
-        is typed first (the answer to "server or client?"); `python` runs it (None: the grader's own)."""
+        is typed first (the answer to "server or client?"); `python` runs it (None: the grader's own);
+        `name_line` is the line typed for the name ("/nick {name}" for a server that wants that)."""
         router = _Router(server, ports) if ports and len(set(ports.values())) > 1 else None
         relay = Relay(server, kind, route=router)
         argv, on_argv = _argv(args, name, name_on_argv)
@@ -258,7 +259,7 @@ class ClientUser:
                 router.ready.set()
         user = cls(name, relay, program, on_argv)
         if not on_argv:
-            user.type(name)
+            user.type(name_line.replace("{name}", name))
         return user
 
     @classmethod

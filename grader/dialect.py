@@ -90,6 +90,22 @@ class Dialect:
         return list(dict.fromkeys(ways))
 
 
+def typed_name(client: Dialect, server: Dialect) -> str | None:
+    """What a user types into the client as the name so that it sends the name the way `server`
+    takes it (a TA who reads "set your nickname with /nick <name>" types "/nick Alice"): the client
+    puts A + line + B on the wire for the first line, so the line is the server's name form without
+    A and B; None where the client cannot send it (another framing, the name on its command line)."""
+    sent, wanted = client.name_format, server.name_format
+    if sent is None or wanted is None or sent.count("{name}") != 1 or (client.framing, client.json_values) != (
+            server.framing, server.json_values) or any("{name}" in a for a in client.client_args or ()):
+        return None
+    before, after = sent.split("{name}")
+    if "{name}" not in wanted or not (wanted.startswith(before) and wanted.endswith(after)):
+        return None
+    line = wanted[len(before):len(wanted) - len(after)]
+    return line if "\n" not in line and "{name}" in line else None
+
+
 class _Fill(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"

@@ -193,7 +193,14 @@ def learn_dialect(h: Harness, guess: dialects.Dialect, runs_on: RunsOn | None = 
             h.client_python = None if python.own else python.path
     finally:
         server.program.stop()
-    return experiment.confirmed(h, guess)
+    confirmed = experiment.confirmed(h, guess)
+    # Raw users found the name taken in another form than the client sent (`/nick Alice`): where the
+    # client can send it, its users type it; a change of framing alone is the client's own business.
+    line = dialects.typed_name(guess, confirmed) if h.clients and confirmed is not guess else None
+    if line and line != h.name_line:
+        h.name_line = line
+        confirmed.notes.append(Msg("note.typed_name", line=repr(line.replace("{name}", "Alice"))))
+    return confirmed
 
 
 def _chat_port(h: Harness, server: Server, guess: dialects.Dialect) -> Server:

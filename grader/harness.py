@@ -79,6 +79,7 @@ class Harness:
         # server as the policy sees them (None while one is still connecting).
         self._adopted: list[tuple[Callable[[], None], Callable[[], list | None], sandbox.Program]] = []
         self.clients = False          # every scripted user types into the student's client
+        self.name_line = "{name}"     # what such a user types as its name
         self.client_python: str | None = None   # the interpreter that runs it (None: the grader's own)
         self._lock = threading.Lock()
 

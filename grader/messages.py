@@ -231,6 +231,7 @@ EN = {
     "note.experiment": "under that first guess no message went from one scripted user to another; hypothesis "
                        "{tried}, tried on a fresh server each, did",
     "note.length_frames": "every message, both ways, is framed by its length: 4 bytes, big-endian, before it",
+    "note.typed_name": "the server takes the name so: each user typed {line} into the client as the name",
     "note.python": "the student's programs ran on Python {version} ({path}), as --python asked",
     "note.python_newer": "{script} needs Python {needed} ({feature}): it ran on Python {version} ({path}), found on PATH",
     "note.role": "the program asks which role to play: the server was started by typing {server}, the client by typing {client}",
@@ -498,6 +499,7 @@ RU = {
     "note.experiment": "при этой первой догадке сообщение от одного пользователя до другого не дошло; дошло при "
                        "гипотезе {tried} (каждая проверялась на новом запуске сервера)",
     "note.length_frames": "каждое сообщение в обе стороны предваряется своей длиной: 4 байта, старший байт первым",
+    "note.typed_name": "сервер принимает имя в таком виде: каждый пользователь ввёл в клиент {line} как имя",
     "note.python": "программы студента запущены на Python {version} ({path}), как задано в --python",
     "note.python_newer": "{script} требует Python {needed} ({feature}): он запущен на Python {version} ({path}), найденном в PATH",
     "note.role": "программа спрашивает, кем ей быть: сервер запущен ответом {server}, клиент — ответом {client}",

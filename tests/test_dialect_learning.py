@@ -358,3 +358,24 @@ def test_the_two_hand_ins_that_changed_between_runs_now_grade_the_same(example, 
     result = json.loads(out.stdout)
     assert result["changed"] == {}, result["scores"]
     assert "the server speaks first; name sent as '{name}'" in result["dialect"]
+
+
+TYPED_NAMES = [
+    # (what the client sent for the typed name, how the server takes it) -> what a user types as the name
+    (dialects.Dialect(name_format="{name}\n"), dialects.Dialect(name_format="/nick {name}\n"), "/nick {name}"),
+    (dialects.Dialect(name_format="{name}"), dialects.Dialect(name_format="LOGIN {name}"), "LOGIN {name}"),
+    # the client wraps the line: what it adds stays the client's
+    (dialects.Dialect(name_format="NAME:{name}\n"), dialects.Dialect(name_format="NAME:/nick {name}\n"), "/nick {name}"),
+    # no line the client can be given makes these
+    (dialects.Dialect(name_format="NAME:{name}\n"), dialects.Dialect(name_format="/nick {name}\n"), None),
+    (dialects.Dialect(name_format="{name}\n"), dialects.Dialect(name_format="/nick {name}\n/join\n"), None),
+    (dialects.Dialect(name_format="{name}\n"), dialects.Dialect(name_format=None), None),
+    (dialects.Dialect(name_format="{name}\n"), dialects.Dialect(name_format="/nick {name}\n", framing="length"), None),
+    (dialects.Dialect(name_format="{name}\n", client_args=("{name}",)), dialects.Dialect(name_format="/nick {name}\n"),
+     None),
+]
+
+
+@pytest.mark.parametrize("client, server, line", TYPED_NAMES)
+def test_the_name_is_typed_the_way_the_server_takes_it_where_the_client_can_send_that(client, server, line):
+    assert dialects.typed_name(client, server) == line
