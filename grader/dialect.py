@@ -342,6 +342,9 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
     mark = s.type(LEARN_TEXT)
     s.settle()
     said = _sent(s.relay, mark)
+    if not hello and text_b not in said:   # it cannot be typed into: a GUI, or it crashed at start
+        guess.notes.append(Msg("note.client_sent_nothing", why=_stopped(s.client)))
+        return guess
     if text_b in said:
         dialect.message_format = _template(said, {text_b: "{text}", name_b: "{name}"})
     else:
@@ -354,6 +357,14 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
         # The client spoke as soon as it connected, so who spoke first was a race: ask the server.
         dialect.greets = _speaks_unasked(s) or False
     return dialect
+
+
+def _stopped(client: "sandbox.Program") -> str:
+    """ ": " and the last line of the client's traceback, if it stopped with one."""
+    if client.alive():
+        return ""
+    lines = [line for line in client.output().splitlines() if line.strip()]
+    return f": {lines[-1].strip()}" if lines and "Traceback" in client.output() else ""
 
 
 def _answered_blind(relay: Relay, name_b: bytes) -> bool:

@@ -239,6 +239,8 @@ EN = {
     "note.client_no_compile": "the client does not compile ({problem}): the dialect was guessed from the server's code",
     "note.client_silent": "the student's client did not connect: the dialect was guessed from the server's code",
     "note.no_name_typed": "the client's first message did not contain the name typed",
+    "note.client_sent_nothing": "the student's client connected but sent nothing of what was typed into it (a "
+                                "window of its own, or it stopped{why}): the dialect was guessed from the server's code",
     "note.no_message": "the client did not send the typed message; its framing was guessed",
     "note.name_in_text": "no name handshake: the client puts the name into every message",
     # the report
@@ -507,6 +509,8 @@ RU = {
     "note.client_no_compile": "клиент не компилируется ({problem}): протокол угадан по коду сервера",
     "note.client_silent": "клиент студента не подключился: протокол угадан по коду сервера",
     "note.no_name_typed": "первое сообщение клиента не содержало введённого имени",
+    "note.client_sent_nothing": "клиент студента подключился, но не отправил ничего из введённого (своё окно или "
+                                "он остановился{why}): протокол угадан по коду сервера",
     "note.no_message": "клиент не отправил введённое сообщение; его формат угадан",
     "note.name_in_text": "имя при входе не передаётся: клиент вписывает его в каждое сообщение",
     "report.head": "{submission}: {score} / {max} ({transport}, проверено за {seconds} с)",
