@@ -281,6 +281,8 @@ def silent_client(seen: SilentObs) -> Verdict:
 
 @check("unicode", after=("broadcast",), reads=("main.unicode",))
 def unicode(seen: UnicodeObs) -> Verdict:
+    if not seen.arrived and seen.not_sent is not None:
+        return fail(R.UNICODE_NOT_SENT, error=f" ({seen.not_sent})" if seen.not_sent else "")
     if not seen.arrived:
         return fail(R.UNICODE_MISSED, reader=seen.reader, crash=crash_note(seen.crash))
     if seen.sent not in seen.received:

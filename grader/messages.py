@@ -143,6 +143,8 @@ EN = {
     # unicode
     "unicode.missed": "a message with Cyrillic text and an emoji did not reach {reader}{crash}",
     "unicode.broken": "Cyrillic text and an emoji arrived broken: sent {sent}, {reader} got {got}",
+    "unicode.not_sent": "the student's client never sent a message with Cyrillic text and an emoji that was typed "
+                        "into it{error}",
     # join_notice
     "join.nobody": "when {newcomers} joined, nobody already in the chat got a notice naming them{hint}",
     "join.missed.one": "when {newcomer} joined, {watchers} was not told",
@@ -419,6 +421,7 @@ RU = {
     "sender.none": "{reader} получил сообщение Alice без её имени: получатели не могут понять, кто его написал",
     "unicode.missed": "сообщение с кириллицей и эмодзи не дошло до {reader}{crash}",
     "unicode.broken": "кириллица и эмодзи дошли испорченными: отправлено {sent}, {reader} получил {got}",
+    "unicode.not_sent": "клиент студента так и не отправил введённое в него сообщение с кириллицей и эмодзи{error}",
     "join.nobody": "когда вошли {newcomers}, никто из уже сидевших в чате не получил уведомления с их именем{hint}",
     "join.missed.one": "когда вошёл(ла) {newcomer}, об этом не узнал(а) {watchers}",
     "join.missed.many": "когда вошёл(ла) {newcomer}, об этом не узнали {watchers}",

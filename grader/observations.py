@@ -110,6 +110,7 @@ class UnicodeObs:
     arrived: bool
     received: str                # everything the reader got from the send on
     crash: Crash = Crash()
+    not_sent: str | None = None  # the sender's client never sent it: its last error line ("" if none); None: it did
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ class Reason(str, Enum):
     SENDER_NONE = "sender.none"
     UNICODE_MISSED = "unicode.missed"
     UNICODE_BROKEN = "unicode.broken"
+    UNICODE_NOT_SENT = "unicode.not_sent"
     # join_notice, leave_notice
     JOIN_NOBODY = "join.nobody"
     JOIN_MISSED_ONE = "join.missed.one"

@@ -191,6 +191,11 @@ class RawUsers:
     def private_found(self) -> bool:
         return self.h.dialect.private_found
 
+    def not_sent(self, peer: Peer, token: str) -> str | None:
+        """None: what `peer` said last went out (a raw user's always does); else the client's last
+        error line ("" if it printed none)."""
+        return None
+
     def leave(self, peer: Peer) -> tuple[str, list[Msg]]:
         """Leave the way the submission's client does; what was sent as the goodbye, and notes."""
         sent = (self.h.dialect.goodbye(peer.name) or b"").decode("utf-8", "replace")
@@ -250,6 +255,12 @@ class ClientUsers(RawUsers):
 
     def plain(self, text: str) -> str:
         return text
+
+    def not_sent(self, peer: ClientPeer, token: str) -> str | None:
+        if peer.last_typed is None or token.encode() in peer.user.sent(peer.last_typed):
+            return None
+        errors = [line.strip() for line in peer.user.seen(peer.last_typed).splitlines() if "Error" in line]
+        return errors[-1] if errors else ""
 
     def send(self, peer: ClientPeer, words: str) -> bool:
         """Type `words` and wait until they have gone out and the server has read them."""

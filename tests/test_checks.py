@@ -342,6 +342,11 @@ def test_unicode():
     missed = judge("unicode", UnicodeObs("Bob", sent, "T1", False, "", DEAD))
     assert missed.reason is R.UNICODE_MISSED
     assert text(missed).endswith("did not reach Bob; the server exited with status 1")
+    # the typed line never left the student's client (its sending thread died on .encode("ascii"))
+    unsent = judge("unicode", UnicodeObs("Bob", sent, "T1", False, "", not_sent="UnicodeEncodeError: 'ascii' codec"))
+    assert unsent.reason is R.UNICODE_NOT_SENT
+    assert text(unsent).endswith("typed into it (UnicodeEncodeError: 'ascii' codec)")
+    assert text(judge("unicode", UnicodeObs("Bob", sent, "T1", False, "", not_sent=""))).endswith("typed into it")
     broken = judge("unicode", UnicodeObs("Bob", sent, "T1", True, "x" * 100 + "??????, ???! ? T1\nmore"))
     assert broken.reason is R.UNICODE_BROKEN
     assert broken.values["got"] == repr(("x" * 100 + "??????, ???! ? T1")[-60:])
