@@ -379,3 +379,25 @@ TYPED_NAMES = [
 @pytest.mark.parametrize("client, server, line", TYPED_NAMES)
 def test_the_name_is_typed_the_way_the_server_takes_it_where_the_client_can_send_that(client, server, line):
     assert dialects.typed_name(client, server) == line
+
+
+# Connects, then stops before it reads a line, as a tkinter window does where there is no display.
+CRASHES_AFTER_CONNECT = """\
+import socket
+sock = socket.create_connection(("127.0.0.1", 5555))
+raise RuntimeError("no display name and no $DISPLAY environment variable")
+"""
+
+
+@pytest.mark.timeout(60)
+def test_a_client_that_connects_and_sends_nothing_typed_is_not_learned_from(tmp_path):
+    path = submission(tmp_path, "window", 0.0, CRASHES_AFTER_CONNECT)
+    with load(str(path)) as sub:
+        h = Harness(sub, 20)
+        try:
+            d = dialects.learn(sub, h.start_server(), timeout=6.0, stuck=quiescence.stuck)
+        finally:
+            h.close()
+    assert d.learned_from.key == "dialect.from_code"
+    note = next(n for n in d.notes if n.key == "note.client_sent_nothing")
+    assert note.values["why"] == ": RuntimeError: no display name and no $DISPLAY environment variable"
