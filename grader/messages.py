@@ -234,6 +234,9 @@ EN = {
                        "{tried}, tried on a fresh server each, did",
     "note.length_frames": "every message, both ways, is framed by its length: 4 bytes, big-endian, before it",
     "note.typed_name": "the server takes the name so: each user typed {line} into the client as the name",
+    "note.name_typed_twice": "the client kept the name typed at its own prompt and sent nothing (it waits for "
+                             "another prompt than its server sends): each user typed the name again, at the "
+                             "server's prompt",
     "note.python": "the student's programs ran on Python {version} ({path}), as --python asked",
     "note.python_newer": "{script} needs Python {needed} ({feature}): it ran on Python {version} ({path}), found on PATH",
     "note.role": "the program asks which role to play: the server was started by typing {server}, the client by typing {client}",
@@ -505,6 +508,9 @@ RU = {
                        "гипотезе {tried} (каждая проверялась на новом запуске сервера)",
     "note.length_frames": "каждое сообщение в обе стороны предваряется своей длиной: 4 байта, старший байт первым",
     "note.typed_name": "сервер принимает имя в таком виде: каждый пользователь ввёл в клиент {line} как имя",
+    "note.name_typed_twice": "клиент оставил у себя имя, введённое на его собственный запрос, и ничего не отправил "
+                             "(он ждёт не того запроса, что шлёт его сервер): каждый пользователь ввёл имя ещё раз, "
+                             "на запрос сервера",
     "note.python": "программы студента запущены на Python {version} ({path}), как задано в --python",
     "note.python_newer": "{script} требует Python {needed} ({feature}): он запущен на Python {version} ({path}), найденном в PATH",
     "note.role": "программа спрашивает, кем ей быть: сервер запущен ответом {server}, клиент — ответом {client}",

@@ -230,7 +230,16 @@ class ClientUsers(RawUsers):
         """Wait until the name has gone out (or the client waits for typing without sending it), the
         server has read all this user sent, has finished what the join made it do and what it sent
         has crossed the relay."""
-        peer.user.wait_joined(self.h.left(NAME_WAIT), answered=False, idle=lambda: self.h.stuck(server))
+        idle = lambda: self.h.stuck(server)   # noqa: E731
+        if not peer.user.wait_joined(self.h.left(NAME_WAIT), answered=False, idle=idle) and peer.user.connected \
+                and peer.user.program.alive() and self.h.dialect.name_format is not None:
+            # The server wants a name, and the client kept it (it waits for a prompt its server never
+            # sends) and waits for the next line, under the server's own prompt on its screen: a TA
+            # types the name again.
+            peer.user.type(self.h.name_line.replace("{name}", peer.name))
+            if peer.user.wait_joined(self.h.left(NAME_WAIT), answered=False, idle=idle) and not any(
+                    n.key == "note.name_typed_twice" for n in self.h.dialect.notes):
+                self.h.dialect.notes.append(Msg("note.name_typed_twice"))
         self._consumed(peer)
         self.h.settle(server)
         waiting.poll_until(peer.user.relay.settled, self.h.left(CONSUME_TIMEOUT))
