@@ -33,7 +33,7 @@ HANDSHAKE_TIMEOUT = 60.0  # seconds a new connection has to choose a valid name
 SEND_TIMEOUT = 5.0        # seconds a send may make no progress before the user is dropped
 MAX_BACKLOG = 1 << 20     # bytes a user may be behind before senders wait for them...
 FLOOD_WAIT = 0.2          # ... this many seconds at most; then the user is dropped
-FLUSH_EVERY = 32          # a busy server still flushes after this many readers' turns
+FLUSH_EVERY = 32          # while readers keep busy, a flush after this many turns all the same
 SHUTDOWN_WAIT = 3.0       # seconds the writers have at shutdown to send what is queued
 NAMELESS_PER_ADDRESS = 20 # connections from one address without a name, once the server is busy
 NAMELESS_SHARE = 4        # at most 1/4 of the connections the server can hold are nameless
@@ -41,8 +41,7 @@ SPARE_FILES = 16          # file descriptors kept for the server itself (console
 DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)  # POSIX; without it (Windows) the writers send all
 # Control characters (C0, DEL and C1) are removed from every message, so nobody can put
 # terminal escape sequences on other people's screens. A tab becomes a space.
-STRIP_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)])
-STRIP_CONTROLS[ord("\t")] = " "
+STRIP_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], None) | {ord("\t"): " "}
 # Letters and marks that show as nothing or blank space: "Bob" + U+3164 must not pass for Bob.
 INVISIBLE = {*"\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0",
              *map(chr, range(0xFE00, 0xFE10)), *map(chr, range(0xE0100, 0xE01F0))}
@@ -61,10 +60,9 @@ class User:
     def __init__(self, sock, address):
         self.sock, self.host, self.address = sock, address[0], "%s:%d" % address[:2]
         self.name = self.key = self.writer = None  # set when the name is accepted
-        self.outbox = bytearray()  # bytes to send, in order
-        self.sending = 0           # bytes the writer is sending (0: it is idle)
+        self.outbox, self.sending = bytearray(), 0  # bytes to send; bytes the writer is sending
         self.wake = threading.Condition(lock)  # the writer waits on it for its outbox
-        self.gone = False          # dropped or leaving: nothing more goes in the outbox
+        self.gone = False  # dropped or leaving: nothing more goes in the outbox
         self.deadline = time.monotonic() + HANDSHAKE_TIMEOUT  # to choose a name
 
     def behind(self):
@@ -75,9 +73,8 @@ def run_server(host, port):
     files = raise_file_limit() - SPARE_FILES
     try:
         listener = socket.create_server((host, port), backlog=512)
-    except OSError as error:
-        print(f"cannot listen on {host}:{port}: {reason(error)}", file=sys.stderr)
-        return 1
+    except OSError as error:  # (its message ends in the address, printed already)
+        return fail(f"cannot listen on {host}:{port}: {str(error.strerror or error).split(' (while')[0]}")
     if sys.platform == "win32":
         listener.settimeout(1.0)  # on Windows, Ctrl-C cannot interrupt a blocking accept()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops cleanly too
@@ -93,8 +90,7 @@ def run_server(host, port):
         everyone = list(users.values())
         broadcast("* server is shutting down")
         for user in everyone:  # the writer sends what is queued, then hangs up
-            user.gone = True
-            user.wake.notify()
+            hang_up(user)
     deadline = time.monotonic() + SHUTDOWN_WAIT
     for user in filter(lambda user: user.writer, everyone):  # (writers not started: no wait)
         user.writer.join(max(deadline - time.monotonic(), 0))
@@ -141,7 +137,7 @@ def handle_client(user):
         leave(user)
 
 def handle_line(user, line):
-    # Act on one line from a user in the chat; False when the user quits.
+    # One line from a user in the chat; False when the user quits.
     text = line.translate(STRIP_CONTROLS).strip()
     command = text.split(maxsplit=1)[0].lower() if text else ""
     target, _, message = text[1:].partition(" ")
@@ -168,7 +164,7 @@ def handle_line(user, line):
 def join(user, name):
     # Make the user visible under this name, the welcome first in their outbox; or say why not.
     user.sock.settimeout(None)  # a user in the chat may stay silent as long as they like
-    set_send_timeout(user.sock, SEND_TIMEOUT)  # (read_lines() sets a timeout again if refused)
+    set_send_timeout(user.sock)  # (if the name is refused, read_lines() sets a timeout again)
     with lock:
         if name_key(name) in users:
             return f"the name {name} is taken"
@@ -192,8 +188,7 @@ def leave(user):
             if not stopping.is_set():
                 log(f"{user.name} left")
                 broadcast(f"* {user.name} left the chat")
-        user.gone = True
-        user.wake.notify()
+        hang_up(user)
         flush(done=user)
     if user.writer:
         user.writer.join()
@@ -207,8 +202,7 @@ def send_outbox(user):
             caught_up.notify_all()
             while not user.outbox and not user.gone:
                 user.wake.wait()
-            data, user.outbox = user.outbox, bytearray()
-            user.sending = len(data)
+            data, user.outbox, user.sending = user.outbox, bytearray(), len(user.outbox)
             if not data:  # gone, and everything is sent: the client sees the end
                 return drop(user)
         try:
@@ -219,14 +213,13 @@ def send_outbox(user):
                     error, (BlockingIOError, TimeoutError)) else error.strerror or error)
 
 def broadcast(line, skip=None):
-    # A line for every user but `skip`. The caller holds `lock`.
-    data = f"{line}\n".encode()
+    data = f"{line}\n".encode()  # the caller holds `lock`
     for user in list(users.values()):  # a copy: enqueue() may let go of the lock a moment
         if user is not skip:
             enqueue(user, data)
 
 def tell(user, line):
-    enqueue(user, f"{line}\n".encode())  # a line for this user alone; the caller holds `lock`
+    enqueue(user, f"{line}\n".encode())  # the caller holds `lock`
 
 def enqueue(user, data):
     """Add bytes to a user's outbox; the caller holds `lock`. For a user MAX_BACKLOG behind,
@@ -249,7 +242,7 @@ def enqueue(user, data):
 def flush(done=None):
     """Send what waits in the outboxes of idle writers, with sends that never wait; wake a writer
     for what its client's buffers could not take. The caller holds `lock`. A reader `done` with
-    its input leaves that to the others still busy (so that a send carries many lines), unless
+    its input leaves this to readers still busy (so that a send carries many lines), unless
     FLUSH_EVERY turns have passed."""
     global turns
     busy.discard(done)
@@ -258,12 +251,20 @@ def flush(done=None):
         return
     for user in unsent:
         if DONTWAIT and user.outbox and not user.sending and not user.gone:
-            with contextlib.suppress(OSError):  # full, or broken: the writer finds out which
+            try:
                 del user.outbox[:user.sock.send(user.outbox, DONTWAIT)]
+            except BlockingIOError:  # its buffers are full: the writer waits for room
+                pass
+            except OSError as error:  # (a reset is reported once: here, not to the reader)
+                drop(user, error.strerror or error)
         if user.outbox and not user.sending:
             user.wake.notify()
     unsent.clear()
     turns = 0
+
+def hang_up(user):
+    user.gone = True  # the caller holds `lock`; the writer sends what is queued, then hangs up
+    user.wake.notify()
 
 def drop(user, reason=None):
     # Nothing more goes out to this user; their reader thread wakes up and they leave.
@@ -288,7 +289,8 @@ def read_lines(user):
             user.sock.settimeout(left)
         data = user.sock.recv(RECV_SIZE)
         if not data:  # the end: a last line without newline counts after a half-close only
-            if pending and not skipping and not user.gone and can_send(user.sock):
+            if pending and not skipping and not user.gone:
+                user.sock.send(b"")  # after a reset even this fails (and handle_client says so)
                 yield pending.decode("utf-8", "replace")
             return
         with lock:
@@ -323,8 +325,7 @@ def admit(user):
             return victim is not user
     return True
 
-def name_key(name):
-    # "Bob", "BOB" and a full-width "Ｂｏｂ" are one name, so nobody can pose as Bob.
+def name_key(name):  # "Bob", "BOB" and a full-width "Ｂｏｂ" are one name: nobody can pose as Bob
     return unicodedata.normalize("NFKC", name).casefold()
 
 def name_problem(name):
@@ -338,16 +339,9 @@ def name_problem(name):
         return "a name cannot contain spaces, control or invisible characters"
     return None
 
-def can_send(sock):
-    try:  # after the end of input: a half-close still takes bytes, a reset or a hang-up not
-        return sock.send(b"") == 0
-    except OSError:
-        return False
-
-def set_send_timeout(sock, seconds):
-    # SO_SNDTIMEO: a send fails after `seconds` without progress, and recv() still waits.
-    value = (struct.pack("I", int(seconds * 1000)) if sys.platform == "win32"  # a DWORD of ms
-             else struct.pack("ll", int(seconds), int(seconds % 1 * 1e6)))  # a struct timeval
+def set_send_timeout(sock):  # SO_SNDTIMEO: a send fails after SEND_TIMEOUT without progress
+    value = (struct.pack("I", int(SEND_TIMEOUT * 1000)) if sys.platform == "win32"  # a DWORD of ms
+             else struct.pack("ll", int(SEND_TIMEOUT), int(SEND_TIMEOUT % 1 * 1e6)))  # a timeval
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
 
 def raise_file_limit():
@@ -362,34 +356,33 @@ def raise_file_limit():
         soft = hard
     return soft if soft != resource.RLIM_INFINITY else 1 << 16
 
-def reason(error):
-    return str(error.strerror or error).split(" (while")[0]  # the address is printed already
-
 def log(message):
     with contextlib.suppress(OSError, ValueError):  # a closed console must not stop the chat
         sys.stdout.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}\n")  # lines never mix
         sys.stdout.flush()
 
+def fail(message):
+    print(message, file=sys.stderr)
+    return 1
+
 def run_client(name, host, port):
     try:
         sock = socket.create_connection((host, port), timeout=10)
     except OSError as error:
-        print(f"cannot connect to {host}:{port}: {reason(error)}", file=sys.stderr)
-        return 1
+        return fail(f"cannot connect to {host}:{port}: {error.strerror or error}")
     sock.settimeout(None)
     welcomed, leaving = threading.Event(), threading.Event()
     receiver = threading.Thread(target=receive, args=(sock, welcomed, leaving), daemon=True)
     receiver.start()
-    try:  # the name first; if the server refuses it, the next line typed is the next try
-        text = name
+    text = name  # the name first; if the server refuses it, the next line typed is the next try
+    try:
         while text.lower().split()[:1] != ["/quit"]:  # as the server reads it
             sock.sendall(f"{text}\n".encode())
             text = input()
     except (EOFError, KeyboardInterrupt):  # Ctrl-D or Ctrl-C: leave politely
         pass
     except OSError:  # the server is gone: the receiver thread says so and ends the program
-        receiver.join(5)
-        return 1
+        receiver.join()
     leaving.set()
     with contextlib.suppress(OSError, KeyboardInterrupt):  # a second Ctrl-C: leave at once
         if welcomed.is_set():  # with no name yet, there is nobody to say goodbye for
@@ -426,8 +419,7 @@ in the chat: a line goes to everyone, "@NAME text" to NAME only; /users, /quit""
         parser.error("the client needs a NAME, the server none")
     if not 0 <= args.port <= 65535:  # a client would wrap it around (99999 is 34463)
         what = "listen on" if args.command == "server" else "connect to"
-        print(f"cannot {what} {args.host}:{args.port}: port must be 0-65535", file=sys.stderr)
-        return 1
+        return fail(f"cannot {what} {args.host}:{args.port}: port must be 0-65535")
     if args.command == "server":
         return run_server(args.host, args.port)
     return run_client(args.name, args.host, args.port)
