@@ -175,8 +175,9 @@ def join(user, name):
         users[user.key] = user
         broadcast(f"* {name} joined the chat", skip=user)  # to the users the welcome lists
     log(f"{name} joined from {user.address}")
-    user.writer = threading.Thread(target=send_outbox, args=(user,), daemon=True)
-    user.writer.start()  # once started: leave() waits for it
+    writer = threading.Thread(target=send_outbox, args=(user,), daemon=True)
+    writer.start()
+    user.writer = writer  # once started: leave() waits for it
     return None
 
 def leave(user):
