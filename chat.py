@@ -12,7 +12,8 @@ outboxes of idle writers (flush), with sends that never wait: many lines go in o
 a rule the kernel takes them all and no thread is woken. What a client's buffers cannot take
 waits for that user's own writer, whose sendall() blocks for nobody else: a client that stops
 reading holds up only itself. It is dropped MAX_BACKLOG bytes behind, or when a send makes no
-progress for SEND_TIMEOUT. One lock, `lock`, guards the globals below and the users' outboxes.
+progress for SEND_TIMEOUT. One lock, `lock`, guards the globals below and every user's outbox,
+`sending` and `gone`.
 """
 import argparse
 import contextlib

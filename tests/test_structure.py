@@ -259,7 +259,7 @@ def test_chat_py_has_short_functions_and_only_the_standard_library():
     assert not findings, "\n".join(findings)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: chat.py is not down to 320 lines yet (429 at commit time)")
+@pytest.mark.xfail(strict=True, reason="issue 13: chat.py is not down to 320 lines yet")
 def test_chat_py_is_at_most_320_lines():
     findings = chat_too_long(CHAT)
     assert not findings, "\n".join(findings)
