@@ -185,3 +185,30 @@ def test_nc_style_session_with_crlf_line_ends(server, peers):
     assert nc.line() == "* online: Alice, Bob"
     assert alice.line() == "* Bob joined the chat"
     assert alice.line() == "Bob: hello with crlf"
+
+
+@pytest.mark.parametrize("how", ["/quit", "ctrl-d"])
+def test_the_client_program_leaving_before_its_name_is_accepted_sends_no_quit(client_programs, how):
+    """With no name accepted there is nobody to say goodbye for: the client sends nothing more (a
+    `/quit` would be one more name try), closes, and ends at once with status 0. The server here
+    is the test itself, so that every byte the client sends is seen."""
+    with socket.create_server((HOST, 0)) as listener:
+        listener.settimeout(10)
+        program = client_programs(listener.getsockname()[1], "bob")
+        conn, _ = listener.accept()
+        with conn:
+            conn.settimeout(10)
+            received = b""
+            while not received.endswith(b"\n"):
+                received += conn.recv(1024)
+            conn.sendall(b"* error: the name bob is taken; send another name\n")
+            program.out.wait_for("* error: the name bob is taken; send another name")
+            if how == "/quit":
+                program.type("/quit\n")
+            else:
+                program.process.stdin.close()
+            while data := conn.recv(1024):  # until the client closes the connection
+                received += data
+    assert received == b"bob\n"
+    assert program.wait() == 0
+    assert program.err.lines == []

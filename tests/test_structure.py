@@ -1,6 +1,7 @@
 """The structure rules of the house, held on grader/ (issue 10): no import cycles among its modules, no
 module over MAX_MODULE_LINES lines (the message catalog and the self-contained child shim aside), no
-function over MAX_FUNCTION_LINES lines.
+function over MAX_FUNCTION_LINES lines. And on chat.py (issue 13): at most MAX_CHAT_LINES lines, no
+function over MAX_CHAT_FUNCTION_LINES, the standard library only.
 
 The checkers read the code with ast and never import it. An import counts wherever it is written: at
 the top, inside a function, or under `if TYPE_CHECKING:` (a cycle hidden from the interpreter is still a
@@ -12,6 +13,7 @@ for it, so that a checker that can no longer find anything fails too.
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -223,3 +225,53 @@ def test_each_checker_finds_what_breaks_its_rule_and_nothing_else(rule, tmp_path
     broken, findings, kept = SYNTHETIC[rule]
     assert RULES[rule](write_package(tmp_path / "broken", broken)) == findings
     assert RULES[rule](write_package(tmp_path / "kept", kept)) == []
+
+
+# chat.py, the model solution a teacher hands out (issue 13): short enough to read in one sitting and
+# rebuild in an exam, standard library only.
+CHAT = ROOT / "chat.py"
+MAX_CHAT_LINES = 320
+MAX_CHAT_FUNCTION_LINES = 45
+
+
+def chat_too_long(path: Path) -> list[str]:
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    return [f"{path.name} has {lines} lines (at most {MAX_CHAT_LINES})"] if lines > MAX_CHAT_LINES else []
+
+
+def chat_findings(path: Path) -> list[str]:
+    """Functions over MAX_CHAT_FUNCTION_LINES lines, and imports from outside the standard library."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    findings = []
+    for qualname, node in _functions(tree):
+        lines = node.end_lineno - node.lineno + 1
+        if lines > MAX_CHAT_FUNCTION_LINES:
+            findings.append(f"{path.name}:{node.lineno} {qualname} has {lines} lines (at most {MAX_CHAT_FUNCTION_LINES})")
+    modules = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    modules |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and not node.level}
+    for module in sorted(m for m in modules if m.split(".")[0] not in sys.stdlib_module_names):
+        findings.append(f"{path.name} imports {module}, which is not in the standard library")
+    return findings
+
+
+def test_chat_py_has_short_functions_and_only_the_standard_library():
+    findings = chat_findings(CHAT)
+    assert not findings, "\n".join(findings)
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13: chat.py is not down to 320 lines yet")
+def test_chat_py_is_at_most_320_lines():
+    findings = chat_too_long(CHAT)
+    assert not findings, "\n".join(findings)
+
+
+def test_the_chat_checkers_find_what_breaks_their_rules(tmp_path):
+    broken = tmp_path / "chat.py"
+    broken.write_text("import socket\nimport requests\nfrom os import path\n" + function("long", 46)
+                      + "x = 1\n" * (MAX_CHAT_LINES - 48), encoding="utf-8")
+    assert chat_too_long(broken) == [f"chat.py has {MAX_CHAT_LINES + 1} lines (at most {MAX_CHAT_LINES})"]
+    assert chat_findings(broken) == ["chat.py:4 long has 46 lines (at most 45)",
+                                     "chat.py imports requests, which is not in the standard library"]
+    kept = tmp_path / "kept.py"
+    kept.write_text("import socket\n" + function("fits", 45) + "x = 1\n" * (MAX_CHAT_LINES - 46), encoding="utf-8")
+    assert chat_too_long(kept) == [] and chat_findings(kept) == []
