@@ -57,6 +57,7 @@ caught_up = threading.Condition(lock)  # a writer has sent: a waiting sender may
 stopping = threading.Event()           # set when the server shuts down
 max_nameless = 64                      # set from the file limit (run_server)
 
+
 class User:
     def __init__(self, sock, address):
         self.sock, self.host, self.address = sock, address[0], "%s:%d" % address[:2]
@@ -68,6 +69,7 @@ class User:
 
     def behind(self):
         return self.sending + len(self.outbox)
+
 
 def run_server(host, port):
     global max_nameless
@@ -97,6 +99,7 @@ def run_server(host, port):
         user.writer.join(max(deadline - time.monotonic(), 0))
     return 0
 
+
 def serve(listener):
     while True:
         try:
@@ -115,6 +118,7 @@ def serve(listener):
         except (OSError, RuntimeError) as error:  # RuntimeError: can't start new thread
             log(f"cannot serve {user.address}: {error}")
         leave(user)
+
 
 def handle_client(user):
     # A connection's reader thread: a valid, free name first, then one line at a time.
@@ -136,6 +140,7 @@ def handle_client(user):
         log(f"{user.name or user.address}: {getattr(error, 'strerror', None) or error}")
     finally:
         leave(user)
+
 
 def handle_line(user, line):
     # One line from a user in the chat; False when the user quits.
@@ -162,6 +167,7 @@ def handle_line(user, line):
             tell(users[name_key(target)], f"{user.name} (private): {message.strip()}")
     return True
 
+
 def join(user, name):
     # Make the user visible under this name, the welcome first in their outbox; or say why not.
     user.sock.settimeout(None)  # a user in the chat may stay silent as long as they like
@@ -181,6 +187,7 @@ def join(user, name):
     user.writer = writer  # once started: leave() waits for it
     return None
 
+
 def leave(user):
     # Out of the chat (everyone else hears of it once); the writer sends what is left; closed.
     with lock:
@@ -195,6 +202,7 @@ def leave(user):
     if user.writer:
         user.writer.join()
     user.sock.close()
+
 
 def send_outbox(user):
     # A user's writer thread: what waits in the outbox, in one sendall, until the user is gone.
@@ -214,14 +222,17 @@ def send_outbox(user):
                 return drop(user, f"not reading ({user.behind()} bytes waiting)" if isinstance(
                     error, (BlockingIOError, TimeoutError)) else error.strerror or error)
 
+
 def broadcast(line, skip=None):
     data = f"{line}\n".encode()  # the caller holds `lock`
     for user in list(users.values()):  # a copy: enqueue() may let go of the lock a moment
         if user is not skip:
             enqueue(user, data)
 
+
 def tell(user, line):
     enqueue(user, f"{line}\n".encode())  # the caller holds `lock`
+
 
 def enqueue(user, data):
     """Add bytes to a user's outbox; the caller holds `lock`. For a user MAX_BACKLOG behind,
@@ -240,6 +251,7 @@ def enqueue(user, data):
         if not user.outbox:
             unsent.append(user)
         user.outbox += data
+
 
 def flush(done=None):
     """Send what waits in the outboxes of idle writers, with sends that never wait; wake a writer
@@ -264,9 +276,11 @@ def flush(done=None):
     unsent.clear()
     turns = 0
 
+
 def hang_up(user):
     user.gone = True  # the caller holds `lock`; the writer sends what is queued, then hangs up
     user.wake.notify()
+
 
 def drop(user, reason=None):
     # Nothing more goes out to this user; their reader thread wakes up and they leave.
@@ -275,6 +289,7 @@ def drop(user, reason=None):
     user.gone = True
     with contextlib.suppress(OSError):  # shutdown(), not close(): a thread in recv() wakes up
         user.sock.shutdown(socket.SHUT_RDWR)
+
 
 def read_lines(user):
     """Yield the lines a connection sends, one at a time, as text (bad UTF-8 becomes U+FFFD).
@@ -310,6 +325,7 @@ def read_lines(user):
                 with lock:
                     tell(user, f"* error: line too long (over {MAX_LINE} bytes), ignored")
 
+
 def admit(user):
     """Count a new connection as nameless; False if it was closed at once. Past max_nameless, or
     past half of it with over NAMELESS_PER_ADDRESS from this address, the newest nameless one of
@@ -327,8 +343,10 @@ def admit(user):
             return victim is not user
     return True
 
+
 def name_key(name):  # "Bob", "BOB" and a full-width "Ｂｏｂ" are one name: nobody can pose as Bob
     return unicodedata.normalize("NFKC", name).casefold()
+
 
 def name_problem(name):
     if not 1 <= len(name) <= MAX_NAME:
@@ -341,10 +359,12 @@ def name_problem(name):
         return "a name cannot contain spaces, control or invisible characters"
     return None
 
+
 def set_send_timeout(sock):  # SO_SNDTIMEO: a send fails after SEND_TIMEOUT without progress
     value = (struct.pack("I", int(SEND_TIMEOUT * 1000)) if sys.platform == "win32"  # a DWORD of ms
              else struct.pack("ll", int(SEND_TIMEOUT), int(SEND_TIMEOUT % 1 * 1e6)))  # a timeval
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, value)
+
 
 def raise_file_limit():
     # Each connection is a file descriptor: take all the system allows (POSIX only).
@@ -358,14 +378,17 @@ def raise_file_limit():
         soft = hard
     return soft if soft != resource.RLIM_INFINITY else 1 << 16
 
+
 def log(message):
     with contextlib.suppress(OSError, ValueError):  # a closed console must not stop the chat
         sys.stdout.write(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}\n")  # lines never mix
         sys.stdout.flush()
 
+
 def fail(message):
     print(message, file=sys.stderr)
     return 1
+
 
 def run_client(name, host, port):
     try:
@@ -393,6 +416,7 @@ def run_client(name, host, port):
     sock.close()
     return 0
 
+
 def receive(sock, welcomed, leaving):
     # The client's receiver thread prints the lines from the server as they come.
     with contextlib.suppress(OSError):
@@ -403,6 +427,7 @@ def receive(sock, welcomed, leaving):
     if not leaving.is_set():
         print("* disconnected: the server closed the connection", flush=True)
         os._exit(1)  # the main thread is blocked in input(): end the whole program
+
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
@@ -425,6 +450,7 @@ in the chat: a line goes to everyone, "@NAME text" to NAME only; /users, /quit""
     if args.command == "server":
         return run_server(args.host, args.port)
     return run_client(args.name, args.host, args.port)
+
 
 if __name__ == "__main__":
     sys.exit(main())
