@@ -119,14 +119,16 @@ def _literal(pattern: str) -> str:
 # -- what the code says ---------------------------------------------------------------------
 
 def from_source(sub: Submission) -> Dialect:
-    """Best guesses from the server's code, for a submission without a usable client."""
+    """Best guesses from the server's code (and what the client's code writes before a message), for
+    a submission without a usable client."""
     server = sub.server_facts
     commands = server.leave_words
     nl = "\n" if server.line_framing else ""
+    prefix = sub.client_facts.name_prefix if sub.client else None   # the client writes "Alice: " itself
     return Dialect(
         transport=server.transport,
         name_format="{name}" + nl if server.mentions_names else None,
-        message_format="{text}" + nl,
+        message_format=(prefix or "") + "{text}" + nl,
         leave=(_literal(commands[0]) + nl) if commands else None,
         private_format=server.private_format,
         private_found=server.private_found,

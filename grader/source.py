@@ -125,6 +125,7 @@ class Facts:
     wire_forms: tuple[str, ...]         # short str or bytes constants compared with or started with, as
                                         # they are ("LOGIN ", "NICK:", "msg"): the forms a protocol may take
     keys_read: tuple[str, ...]          # string keys read from mappings (msg["type"], obj.get("text"))
+    name_prefix: str | None             # what a client writes before each message ("{name}: "), from the AST
     # numbers and names
     port_literals: frozenset[int]       # ints given to bind/connect/sendto or assigned to PORT-likes
     words: frozenset[str]               # every \w+ run of the text (a word search without a regex)

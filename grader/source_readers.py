@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import string
 
 MULTIPLEXERS = {"select", "selectors", "asyncio"}
 THREAD_STARTERS = {"Thread", "threading.Thread"}
@@ -141,6 +142,7 @@ def from_tree(tree: ast.Module) -> dict[str, object]:
         "port_literals": _ports(t),
         "wire_forms": _wire_forms(t),
         "keys_read": _unique(s for n in t.nodes for s in [_key_read(n)] if s),
+        "name_prefix": _name_prefix(t),
     }
 
 
@@ -318,6 +320,66 @@ def _interrupt_sends(t: _Tree) -> tuple[str, ...]:
     return _unique(found)
 
 
+def _name_prefix(t: _Tree) -> str | None:
+    """What the code writes before a message with the name the user gave (input() or a dialog whose
+    prompt asks for a name): "{name}: " for f"{nick}: {text}", "{}: {}".format(nick, text) or
+    nick + ": " + text, "[{name}] " for f"[{nick}] {text}"; None if no such expression."""
+    holders = {_dotted(target) for a in t.of(ast.Assign) if isinstance(a.value, ast.Call)
+               and _last(a.value.func) in ("input", "askstring") and any(
+                   NAME_PROMPT.search(p) for arg in a.value.args for p in [_prompt(arg)] if p) for target in a.targets}
+    for node in t.nodes if holders - {""} else ():
+        pieces = _pieces(node, holders)
+        if pieces is None or len(pieces) < 2 or pieces[-1] is not _OTHER or _OTHER in pieces[:-1]:
+            continue
+        head = pieces[:-1]
+        literal = "".join(p for p in head if p is not _NAME)
+        if head.count(_NAME) == 1 and 0 < len(literal) <= MAX_PREFIX_LITERAL and not literal.isspace():
+            return "".join("{name}" if p is _NAME else p.replace("{", "{{").replace("}", "}}") for p in head)
+    return None
+
+
+_NAME, _OTHER = object(), object()   # the name's place and the text's in _pieces
+MAX_PREFIX_LITERAL = 4               # ": ", "> ", "] ", " - ": more is not a prefix but a sentence
+
+
+def _pieces(node: ast.AST, holders: set[str]) -> list | None:
+    """A string-building expression as literal strings, _NAME and _OTHER (anything else); None if
+    `node` builds no string."""
+    def value(v: ast.AST):
+        text = _text(v)
+        return text if text is not None else _NAME if _dotted(v) in holders else _OTHER
+    if isinstance(node, ast.JoinedStr):
+        return [value(v.value if isinstance(v, ast.FormattedValue) else v) for v in node.values]
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+        flat, stack = [], [node]
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Add):
+                stack += [n.right, n.left]
+            else:
+                flat.append(value(n))
+        return flat if any(isinstance(p, str) for p in flat) else None
+    if isinstance(node, ast.Call) and _last(node.func) == "format" and isinstance(node.func, ast.Attribute):
+        fmt = _text(node.func.value)
+        if fmt is None:
+            return None
+        try:
+            fields = list(string.Formatter().parse(fmt))
+        except ValueError:
+            return None
+        args, out, auto = node.args, [], 0
+        for literal, field, _, _ in fields:
+            if literal:
+                out.append(literal)
+            if field is None:
+                continue
+            index = auto if field == "" else int(field) if field.isdigit() else None
+            auto += field == ""
+            out.append(value(args[index]) if index is not None and index < len(args) else _OTHER)
+        return out
+    return None
+
+
 def _ports(t: _Tree) -> frozenset[int]:
     found: set[int] = set()
     for call in t.calls:
@@ -404,4 +466,5 @@ def from_text(text: str) -> dict[str, object]:
         "wire_forms": _unique(s for q in TEXT_WIRE.findall(text) for s in [_literal(q)]
                               if s and s.strip() and len(s) <= MAX_WIRE_FORM),
         "keys_read": _unique(TEXT_KEY.findall(text)),
+        "name_prefix": None,
     }

@@ -222,6 +222,22 @@ ROWS = [
             sock.sendall(b"/quit\\n")
         signal.signal(signal.SIGINT, bye)
         """, dict(interrupt_sends=("/quit",))),
+    ("the client writes the name before each message: an f-string, a dialog's answer", """
+        self.nickname = simpledialog.askstring("Nickname", "Please choose a nickname", parent=msg)
+        message = f"{self.nickname}: {self.input_area.get('1.0', 'end')}"
+        """, dict(name_prefix="{name}: ")),
+    ("the name before each message: str.format, +, brackets", """
+        nickname = input("Choose your nickname: ")
+        name = input("Имя: ")
+        client.send("{}: {}".format(nickname, input("")).encode())
+        s.send(("[" + name + "] " + text).encode())
+        """, dict(name_prefix="{name}: ")),
+    ("the name in a sentence or alone is no prefix", """
+        name = input("Your name: ")
+        print(f"{name} joined the chat at {when}")
+        print(f"Hello {name}")
+        sock.send(f"{text}: {name}".encode())
+        """, dict(name_prefix=None)),
     ("handshake and wrapper keywords", """
         if line.startswith("LOGIN "):
             login(line[6:])
