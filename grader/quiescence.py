@@ -81,6 +81,8 @@ def _nothing_to_act_on(server: Server, users: Iterable[User], waits: list[Wait])
         end = tcp.connection(user.port, user.local_port)
         if end is None:
             continue
+        if end.state == tcp.TCP_CLOSE_WAIT and end.inode in read_inodes:
+            return False   # its FIN is in: the thread shown reading it has not run yet (a loaded machine)
         if not user.reads:
             send_inodes.discard(end.inode)
         elif end.wqueue:   # still on its way to the user

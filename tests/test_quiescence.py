@@ -232,3 +232,51 @@ def test_a_server_that_wakes_up_by_itself_is_never_stuck(tmp_path):
         assert time.monotonic() - started >= 0.5
     finally:
         h.close()
+
+
+class _Binding:
+    kind = "tcp"
+
+    def __init__(self, port):
+        self.port = port
+
+
+class _Program:
+    def __init__(self, port):
+        self.pid, self.bindings = os.getpid(), [_Binding(port)]
+
+    def stdin_pending(self):
+        return 0
+
+
+class _Server:
+    kind = "tcp"
+
+    def __init__(self, port):
+        self.program = _Program(port)
+
+
+class _User:
+    kind, sent, reads, connected = "tcp", 0, True, True
+
+    def __init__(self, port, local_port):
+        self.port, self.local_port = port, local_port
+
+    def received_all(self):
+        return True
+
+
+@pytest.mark.timeout(30)
+def test_a_user_end_a_blocked_thread_has_not_read_yet_is_input():
+    """A thread still shown blocked in recv() on a connection whose FIN is in (a loaded machine has
+    not run it yet) is about to act: the leave notice it sends must not be given up on."""
+    with socket.create_server(("127.0.0.1", 0)) as srv, socket.create_connection(srv.getsockname()) as user:
+        conn, _ = srv.accept()
+        with conn:
+            port = srv.getsockname()[1]
+            server, users = _Server(port), [_User(port, user.getsockname()[1])]
+            waits = [syscalls.Wait("fd", conn.fileno())]
+            assert quiescence._nothing_to_act_on(server, users, waits)
+            user.shutdown(socket.SHUT_WR)
+            assert waiting.poll_until(lambda: tcp.connection(port, users[0].local_port).state == tcp.TCP_CLOSE_WAIT, 5)
+            assert not quiescence._nothing_to_act_on(server, users, waits)

@@ -22,6 +22,7 @@ NLMSG_ERROR = 2
 NO_COOKIE = 0xFFFFFFFF
 ALL_STATES = 0xFFFFFFFF
 TCP_ESTABLISHED = 1
+TCP_CLOSE_WAIT = 8                 # the peer's FIN is in, the socket still open: a recv() returns at once
 TCP_LISTEN = 10
 TCP_NEW_SYN_RECV = 12              # the handshake is not through yet: no socket, no tcp_info
 _CLOSED = {4, 5, 6, 7}             # FIN_WAIT1/2, TIME_WAIT, CLOSE: left once the socket is closed
