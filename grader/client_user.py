@@ -259,7 +259,7 @@ class ClientUser:
                 router.ready.set()
         user = cls(name, relay, program, on_argv)
         if not on_argv:
-            user.type(name_line.replace("{name}", name))
+            user.type_name(name_line)
         return user
 
     @classmethod
@@ -396,6 +396,10 @@ class ClientUser:
         return self.relay.wait_quiet(quiet, timeout)
 
     # -- acting -----------------------------------------------------------------------------------
+
+    def type_name(self, line: str = "{name}") -> Mark:
+        """Type the name, in the form `line` gives it ("/nick {name}")."""
+        return self.type(line.replace("{name}", self.name))
 
     def type(self, line: str) -> Mark:
         """Type a line (and Enter) into the client; returns the mark taken just before."""

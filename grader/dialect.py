@@ -362,11 +362,9 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
 
 
 def _stopped(client: "sandbox.Program") -> str:
-    """ ": " and the last line of the client's traceback, if it stopped with one."""
-    if client.alive():
-        return ""
-    lines = [line for line in client.output().splitlines() if line.strip()]
-    return f": {lines[-1].strip()}" if lines and "Traceback" in client.output() else ""
+    """ ": " and the error line of the client's traceback, if it stopped with one."""
+    error = None if client.alive() else sandbox.error_line(client.output())
+    return f": {error}" if error else ""
 
 
 def _answered_blind(relay: Relay, name_b: bytes) -> bool:

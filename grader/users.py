@@ -21,7 +21,7 @@ import bisect
 import threading
 from typing import Callable
 
-from . import waiting, wire
+from . import sandbox, waiting, wire
 from .client_user import NAME_WAIT, ClientUser, Leave, Mark, upstreams
 from .harness import Harness, Server
 from .kernel import tcp
@@ -236,7 +236,7 @@ class ClientUsers(RawUsers):
             # The server wants a name, and the client kept it (it waits for a prompt its server never
             # sends) and waits for the next line, under the server's own prompt on its screen: a TA
             # types the name again.
-            peer.user.type(self.h.name_line.replace("{name}", peer.name))
+            peer.user.type_name(self.h.name_line)
             if peer.user.wait_joined(self.h.left(NAME_WAIT), answered=False, idle=idle) and not any(
                     n.key == "note.name_typed_twice" for n in self.h.dialect.notes):
                 self.h.dialect.notes.append(Msg("note.name_typed_twice"))
@@ -268,8 +268,7 @@ class ClientUsers(RawUsers):
     def not_sent(self, peer: ClientPeer, token: str) -> str | None:
         if peer.last_typed is None or token.encode() in peer.user.sent(peer.last_typed):
             return None
-        errors = [line.strip() for line in peer.user.seen(peer.last_typed).splitlines() if "Error" in line]
-        return errors[-1] if errors else ""
+        return sandbox.error_line(peer.user.seen(peer.last_typed)) or ""
 
     def send(self, peer: ClientPeer, words: str) -> bool:
         """Type `words` and wait until they have gone out and the server has read them."""

@@ -173,14 +173,19 @@ def submission(tmp_path: Path, name: str, delay: float, client: str | None = CLI
     return folder
 
 
-def learned(path: Path) -> tuple:
-    """The dialect learned from running the submission's client, as a tuple that compares."""
+def learn(path: Path) -> dialects.Dialect:
+    """The dialect learned from running the submission's client against its server."""
     with load(str(path)) as sub:
         h = Harness(sub, 20.0)
         try:
-            d = dialects.learn(sub, h.start_server(), timeout=6.0, stuck=quiescence.stuck)
+            return dialects.learn(sub, h.start_server(), timeout=6.0, stuck=quiescence.stuck)
         finally:
             h.close()
+
+
+def learned(path: Path) -> tuple:
+    """The dialect learned from running the submission's client, as a tuple that compares."""
+    d = learn(path)
     return ("greets", d.greets, "name", d.name_format, "message", d.message_format, "leave", d.leave)
 
 
@@ -257,13 +262,7 @@ assert ARGV_CLIENT != CLIENT_READS_FIRST
 
 @pytest.mark.timeout(60)
 def test_a_client_that_exits_without_its_name_on_the_command_line_is_started_with_it(tmp_path):
-    path = submission(tmp_path, "argv", 0.0, ARGV_CLIENT)
-    with load(str(path)) as sub:
-        h = Harness(sub, 20)
-        try:
-            d = dialects.learn(sub, h.start_server(), timeout=6.0, stuck=quiescence.stuck)
-        finally:
-            h.close()
+    d = learn(submission(tmp_path, "argv", 0.0, ARGV_CLIENT))
     assert d.learned_from.key == "dialect.from_client"
     assert (d.client_args, d.greets, d.name_format, d.leave) == (("{name}",), True, "{name}", "/bye")
 
@@ -391,13 +390,7 @@ raise RuntimeError("no display name and no $DISPLAY environment variable")
 
 @pytest.mark.timeout(60)
 def test_a_client_that_connects_and_sends_nothing_typed_is_not_learned_from(tmp_path):
-    path = submission(tmp_path, "window", 0.0, CRASHES_AFTER_CONNECT)
-    with load(str(path)) as sub:
-        h = Harness(sub, 20)
-        try:
-            d = dialects.learn(sub, h.start_server(), timeout=6.0, stuck=quiescence.stuck)
-        finally:
-            h.close()
+    d = learn(submission(tmp_path, "window", 0.0, CRASHES_AFTER_CONNECT))
     assert d.learned_from.key == "dialect.from_code"
     note = next(n for n in d.notes if n.key == "note.client_sent_nothing")
     assert note.values["why"] == ": RuntimeError: no display name and no $DISPLAY environment variable"

@@ -525,3 +525,11 @@ def test_a_start_slowed_by_a_busy_machine_gets_the_time_it_waited_for(run, one_b
     started = time.monotonic()
     assert starved.wait_bound(1.5, within=12) is None   # it never binds: it is given up on...
     assert time.monotonic() - started < 11             # ...once its own time is out, not at `within`
+
+
+def test_the_error_line_is_that_of_the_last_traceback_even_from_a_thread():
+    output = ("Ваше имя: Alice\nException in thread Thread-2 (write):\nTraceback (most recent call last):\n"
+              '  File "client.py", line 27, in write\n    client.send(message.encode("ascii"))\n'
+              "UnicodeEncodeError: 'ascii' codec can't encode characters in position 7-12\nmore output\n")
+    assert sandbox.error_line(output) == "UnicodeEncodeError: 'ascii' codec can't encode characters in position 7-12"
+    assert sandbox.error_line("no traceback here\n") is None

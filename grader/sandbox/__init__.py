@@ -61,8 +61,8 @@ The package, by concern:
 """
 from .cleanup import SANDBOX_MARK, marked_processes, session_processes
 from .limits import Limits
-from .output import BOOT, shorten_traceback
+from .output import BOOT, error_line, shorten_traceback
 from .process import Binding, Program, start
 
-__all__ = ["BOOT", "SANDBOX_MARK", "Binding", "Limits", "Program", "marked_processes",
+__all__ = ["BOOT", "SANDBOX_MARK", "Binding", "Limits", "Program", "error_line", "marked_processes",
            "session_processes", "shorten_traceback", "start"]

@@ -88,6 +88,13 @@ def shorten_traceback(output: str, workdir: str | Path | None = None) -> str | N
     return text
 
 
+def error_line(output: str) -> str | None:
+    """The error line of the last Python traceback in `output` ("UnicodeEncodeError: 'ascii' codec
+    ..."); None if there is no traceback."""
+    shown = shorten_traceback(output)
+    return None if shown is None else shown.rsplit("\n", 1)[-1].strip()
+
+
 def drain(fd: int | None) -> bytes:
     """What a non-blocking pipe holds now (at most about MAX_DUMP bytes)."""
     data = b""
