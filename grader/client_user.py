@@ -124,24 +124,25 @@ class Upstream:
 def upstreams(relay: Relay, port: int) -> list[Upstream] | None:
     """The relay's connections to the server on `port`, for the "server can do nothing more" policy:
     those still open, those still connecting (local port 0: the server has not accepted them, and
-    they wait in a full backlog), and those the relay reset (not connected, as a raw user that
-    reset); None while one has just opened and is not connecting yet."""
+    they wait in a full backlog), and those that have ended (not connected, with the port they had,
+    as a raw user that closed or reset); None while one has just opened and is not connecting yet."""
     events = relay.events()
     states = {s.conn: s for s in relay.connections()}
     found = []
     for conn in sorted({e.conn for e in events if e.kind == "open"}):
         local = relay.upstream_port(conn)
         sent = sum(len(e.data) for e in events if e.conn == conn and e.kind == "c2s")
-        if local is None:
-            state = states.get(conn)
-            if state is not None and state.to_server == "reset":
-                found.append(Upstream(port, 0, sent, connected=False))
-            elif state is not None and state.connecting:
-                found.append(Upstream(port, 0, sent))
-            elif not any(e.conn == conn and e.kind == "close" for e in events):
-                return None
+        if local is not None:
+            found.append(Upstream(port, local, sent))
             continue
-        found.append(Upstream(port, local, sent))
+        state = states.get(conn)
+        if state is not None and state.connecting and state.to_server == "open":
+            found.append(Upstream(port, 0, sent))
+        elif (state is not None and state.to_server != "open") or any(e.conn == conn and e.kind == "close"
+                                                                      for e in events):
+            found.append(Upstream(port, relay.upstream_port(conn, closed_too=True) or 0, sent, connected=False))
+        else:
+            return None
     return found
 
 

@@ -37,6 +37,7 @@ class Peer:
         self.closed = False          # the server closed (or reset) the connection
         self.reset = False
         self._sock: socket.socket | None = None
+        self._port = 0
         self._reader: threading.Thread | None = None
 
     # -- connection -------------------------------------------------------------------------
@@ -60,7 +61,7 @@ class Peer:
         except OSError:
             sock.close()
             raise
-        self._sock = sock
+        self._sock, self._port = sock, sock.getsockname()[1]
         self.reads = read
         if read:
             self._reader = threading.Thread(target=self._read, daemon=True, name=f"peer-{self.name}")
@@ -68,7 +69,8 @@ class Peer:
 
     @property
     def local_port(self) -> int:
-        return self._sock.getsockname()[1] if self._sock else 0
+        """0 before connect(); kept once the connection has ended (the server's end may outlive it)."""
+        return self._port
 
     @property
     def local_ports(self) -> list[int]:
@@ -142,7 +144,7 @@ class Peer:
 
     def read_by_server(self) -> bool:
         """The server has accepted us and read every byte we sent (or the connection is gone)."""
-        end = tcp.connection(self.port, self.local_port)
+        end = tcp.connection(self.port, self.local_port) if self._sock else None
         if end is None:
             return True
         if end.received is None:   # the kernel does not say: our acknowledgements do, if later (delayed ACKs)

@@ -45,10 +45,10 @@ class User(Protocol):
     """A scripted user (grader.peer.Peer)."""
     kind: str
     port: int
-    local_port: int
+    local_port: int      # 0 while connecting; kept once the connection has ended
     sent: int            # bytes the kernel took from it
     reads: bool          # False: a user that never reads
-    connected: bool
+    connected: bool      # False once it has closed or reset the connection
 
     def received_all(self) -> bool: ...
 
@@ -70,16 +70,16 @@ def _nothing_to_act_on(server: Server, users: Iterable[User], waits: list[Wait])
     for user in users:
         if user.port not in ports or user.kind != "tcp":
             continue
-        if not user.connected:
-            if watching:   # its close may not have been seen yet, and a poll would see it
-                return False
-            continue
-        if not user.local_port:   # still connecting: waits for an accept
-            if accepting or watching:
-                return False
+        if not user.local_port:
+            if watching or (accepting and user.connected):   # still connecting: waits for an accept
+                return False   # (gone before it connected: a poll may see its end)
             continue
         end = tcp.connection(user.port, user.local_port)
-        if end is None:
+        if end is None:   # (the server has closed its end, or the reset has unhashed it)
+            continue
+        if not user.connected:   # its close is in, or on its way, unless the server's end is closed
+            if (end.inode == 0 and accepting) or watching or end.inode in read_inodes:
+                return False
             continue
         if end.state == tcp.TCP_CLOSE_WAIT and end.inode in read_inodes:
             return False   # its FIN is in: the thread shown reading it has not run yet (a loaded machine)

@@ -80,6 +80,7 @@ class _TcpPair:
         self.conn = conn
         self.client = client
         self.upstream: socket.socket | None = None
+        self.local_port = 0   # the upstream's, kept once it is closed
         self._lock = threading.Lock()
         self._running = 0
         self._ended: set[bytes] = set()
@@ -110,6 +111,7 @@ class _TcpPair:
             return
         with self._lock:
             self.upstream = upstream
+            self.local_port = upstream.getsockname()[1]
             if self.relay._closed:
                 _wake(upstream)
             self._running += 1
@@ -445,8 +447,7 @@ class Relay:
         for pair in pairs:
             if pair.connected.is_set():
                 threads += pair.threads
-            elif len(pair.threads) != 1 or (syscalls.thread_wait(pid, str(pair.threads[0].native_id))
-                                            or ("",))[0] != "connect":
+            elif len(pair.threads) != 1 or not syscalls.connecting(pid, pair.threads[0].native_id):
                 return False
         for thread in threads:
             if thread.is_alive():
@@ -455,16 +456,16 @@ class Relay:
                     return False
         return not any(pair.client.fileno() != -1 and unacknowledged(pair.client) for pair in pairs)
 
-    def upstream_port(self, conn: int) -> int | None:
+    def upstream_port(self, conn: int, closed_too: bool = False) -> int | None:
         """The local port of TCP connection `conn`'s upstream socket (the server's peer port);
-        None while it connects, if it failed, or for UDP."""
+        None while it connects, if it failed, or for UDP, and (unless `closed_too`) once closed."""
         with self._cond:
             pair = self._pairs[conn] if 0 <= conn < len(self._pairs) else None
         upstream = pair.upstream if pair else None
         try:
             return upstream.getsockname()[1] if upstream else None
         except OSError:   # closed meanwhile
-            return None
+            return (pair.local_port or None) if closed_too else None
 
     # -- ending -----------------------------------------------------------------------------------
 

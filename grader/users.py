@@ -24,7 +24,7 @@ from typing import Callable
 from . import sandbox, waiting, wire
 from .client_user import NAME_WAIT, ClientUser, Leave, Mark, upstreams
 from .harness import Harness, Server
-from .kernel import tcp
+from .kernel import tcp, udp
 from .messages import Msg
 from .peer import Peer
 from .reasons import Reason
@@ -44,7 +44,7 @@ class ClientPeer:
 
     def __init__(self, user: ClientUser, port: int, stop_early: Callable[[], bool]):
         self.user, self.name, self.port = user, user.name, port
-        self._stop_early = stop_early
+        self.stop_early = stop_early
         self._offsets = [0]             # bytes from the server before relay event number i
         self._data = bytearray()
         self._marks: dict[int, Mark] = {}
@@ -100,11 +100,11 @@ class ClientPeer:
 
     def wait_token(self, token: str, timeout: float, since: int = 0) -> bool:
         mark = self._mark_of(since)
-        return waiting.wait(lambda t: self.user.wait_token(token, t, mark), bool, timeout, self._stop_early)
+        return waiting.wait(lambda t: self.user.wait_token(token, t, mark), bool, timeout, self.stop_early)
 
     def wait_text(self, told: Callable[[str], bool], timeout: float, since: int = 0) -> bool:
         return waiting.wait(lambda t: self.user.wait_until(lambda: told(self.text(since)), t), bool, timeout,
-                            self._stop_early)
+                            self.stop_early)
 
     def wait_quiet(self, quiet: float, timeout: float) -> None:
         self.user.wait_quiet(quiet, timeout)
@@ -114,7 +114,7 @@ class ClientPeer:
         def ended() -> bool:
             conns = self.user.connections()
             return bool(conns) and all(c.from_server != "open" for c in conns)
-        return waiting.wait(lambda t: self.user.wait_until(ended, t), bool, timeout, self._stop_early)
+        return waiting.wait(lambda t: self.user.wait_until(ended, t), bool, timeout, self.stop_early)
 
     @property
     def local_ports(self) -> list[int]:
@@ -280,12 +280,15 @@ class ClientUsers(RawUsers):
         return self._consumed(peer)
 
     def _consumed(self, peer: ClientPeer) -> bool:
-        """Until the relay has passed on all it got and the server has read every byte of it."""
+        """Until the relay has passed on all it got and the server has read every byte of it, or the
+        server can do nothing more (a connection it never accepts is never read)."""
         relay = peer.user.relay
 
         def read() -> bool:
             if not relay.settled():
                 return False
+            if relay.kind == "udp":   # every datagram passed on is out of the server's queue
+                return udp.unread(peer.port) == 0
             ends = upstreams(relay, peer.port)
             if ends is None:
                 return False
@@ -297,7 +300,8 @@ class ClientUsers(RawUsers):
                                            (kernel.received is not None and kernel.received < end.sent)):
                     return False
             return True
-        return waiting.poll_until(read, self.h.left(CONSUME_TIMEOUT))
+        return waiting.wait(lambda t: waiting.poll_until(read, t), bool, self.h.left(CONSUME_TIMEOUT),
+                            peer.stop_early)
 
     def adds_name(self, peer: ClientPeer, token: str) -> bool:
         return wire.near(peer.user.sent(peer.last_typed), peer.name, token)

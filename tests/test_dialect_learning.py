@@ -338,6 +338,32 @@ def test_a_relay_is_not_settled_while_a_connection_is_on_its_way_to_the_server()
                     assert until(relay.settled)
 
 
+def test_a_relay_whose_connection_waits_in_the_servers_full_backlog_is_settled():
+    # Its connect() has a timeout, so its thread waits in poll(): once that was read as "not settled",
+    # and every wait beside a full server (a chat for two) ran to its end.
+    with socket.socket() as srv:
+        srv.bind(("127.0.0.1", 0))
+        srv.listen(0)
+        filler = []
+        try:
+            while True:   # connections the server never accepts, until its backlog is full
+                sock = socket.socket()
+                filler.append(sock)
+                sock.settimeout(0.3)
+                sock.connect(srv.getsockname())
+        except TimeoutError:
+            pass
+        try:
+            with Relay(srv.getsockname()) as relay, socket.create_connection(relay.address):
+                pump = lambda: next((t for t in threading.enumerate() if t.name == "relay-0-c2s"), None)
+                assert until(lambda: pump() is not None and syscalls.connecting(os.getpid(), pump().native_id))
+                assert until(relay.settled)
+                assert relay.connections()[0].connecting
+        finally:
+            for sock in filler:
+                sock.close()
+
+
 def send_all(sock: socket.socket, data: bytes) -> None:
     try:
         sock.sendall(data)

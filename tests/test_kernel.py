@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from grader import waiting
-from grader.kernel import procfs, syscalls, tcp
+from grader.kernel import procfs, syscalls, tcp, udp
 from grader.kernel.syscalls import Wait
 
 
@@ -93,6 +93,23 @@ def test_facts_of_our_own_socket(pair):
         assert tcp.bytes_received(udp) is None   # no TCP_INFO on a datagram socket
     finally:
         udp.close()
+
+
+@pytest.mark.timeout(10)
+def test_datagrams_wait_unread_at_a_udp_port_until_read():
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as server, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+        server.bind(("127.0.0.1", 0))
+        port = server.getsockname()[1]
+        assert udp.unread(port) == 0
+        client.sendto(b"hello", ("127.0.0.1", port))
+        client.sendto(b"again", ("127.0.0.1", port))
+        assert waiting.poll_until(lambda: udp.unread(port) > 0, 2)
+        server.recv(100)
+        assert udp.unread(port) > 0   # one is still there
+        server.recv(100)
+        assert udp.unread(port) == 0
+    assert udp.unread(port) is None   # closed: no socket on that port
 
 
 CHILD = """

@@ -280,3 +280,24 @@ def test_a_user_end_a_blocked_thread_has_not_read_yet_is_input():
             user.shutdown(socket.SHUT_WR)
             assert waiting.poll_until(lambda: tcp.connection(port, users[0].local_port).state == tcp.TCP_CLOSE_WAIT, 5)
             assert not quiescence._nothing_to_act_on(server, users, waits)
+
+
+@pytest.mark.timeout(30)
+def test_the_end_of_a_user_who_has_gone_is_input_until_the_server_has_closed_it():
+    """A user who closed the connection is gone, but the server's end of it is not: a thread shown
+    blocked reading it is about to see the end (and send a leave notice); once the server has
+    closed it, it is nothing to act on. (The user who left used to be left out of the look.)"""
+    with socket.create_server(("127.0.0.1", 0)) as srv:
+        user = socket.create_connection(srv.getsockname())
+        conn, _ = srv.accept()
+        port = srv.getsockname()[1]
+        gone = _User(port, user.getsockname()[1])
+        gone.connected = False
+        waits = [syscalls.Wait("fd", conn.fileno())]
+        user.close()
+        assert waiting.poll_until(lambda: tcp.connection(port, gone.local_port).state == tcp.TCP_CLOSE_WAIT, 5)
+        assert not quiescence._nothing_to_act_on(_Server(port), [gone], waits)
+        assert quiescence._nothing_to_act_on(_Server(port), [gone], [])   # nobody reads it: left as it is
+        conn.close()
+        assert waiting.poll_until(lambda: tcp.connection(port, gone.local_port) is None, 5)
+        assert quiescence._nothing_to_act_on(_Server(port), [gone], waits)

@@ -7,4 +7,5 @@ else: no waiting, no policy, no import of any other grader module.
 - syscalls: what a blocked thread waits for, decoded from /proc/PID/task/TID/syscall (x86-64).
 - tcp: one loopback connection's server end (sock_diag, with /proc/net/tcp as the fallback), and
   the facts of a socket of our own (unacknowledged bytes, bytes received, a reset).
+- udp: the datagrams waiting unread at a server's port.
 """

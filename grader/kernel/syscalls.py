@@ -20,6 +20,7 @@ _ON_FD = {0, 17, 19, 45, 47}           # read, pread64, readv, recvfrom, recvmsg
 _ACCEPT = {43, 288}                    # accept, accept4: a connection on the listening socket
 _SEND = {1, 20, 44, 46, 307}           # write, writev, sendto, sendmsg, sendmmsg: room on one fd
 _CONNECT = 42                          # connect: the handshake, which times out by itself
+_POLL = 7                              # ... or, for a socket with a timeout, poll() on its one fd
 _ASLEEP = {61, 247, 34}                # wait4, waitid (the caller checks there are no children), pause
 _WATCH = {7: (3, "neg"), 23: (5, "null"), 270: (5, "null"), 271: (3, "null"),   # poll, select, ppoll
           232: (4, "neg"), 281: (4, "neg"), 441: (4, "null")}                 # epoll_wait*: any fd
@@ -73,6 +74,20 @@ def thread_wait(pid: int, tid: int | str) -> Wait | None:
         return None
     syscall = thread_file(pid, tid, "syscall")
     return None if syscall is None else decode(syscall.decode("ascii", "replace"))
+
+
+def connecting(pid: int, tid: int | str) -> bool:
+    """Whether thread `tid` of `pid`, which the caller knows to be in a connect(), sleeps there: in
+    connect() itself or, for a socket with a timeout, in the poll() of its one fd that waits for the
+    handshake (thread_wait() cannot tell that poll from any other, and says None)."""
+    if not SUPPORTED:
+        return False
+    found = stat(pid, tid)
+    syscall = thread_file(pid, tid, "syscall") if found is not None and found.state == "S" else None
+    fields = syscall.split() if syscall is not None else []
+    if len(fields) < 7 or not fields[0].isdigit():
+        return False
+    return int(fields[0]) == _CONNECT or (int(fields[0]) == _POLL and int(fields[2], 16) == 1)
 
 
 def blocked(pid: int) -> tuple[int, list[Wait]] | None:
