@@ -259,14 +259,16 @@ class _Session:
         return len(self.relay.events()) == before
 
     def _client_waits(self) -> int | bool | None:
-        """The client's CPU time if it waits for a typed line; None if it has exited or does not
-        read its stdin at all; else False."""
+        """The client's CPU time if it waits for a typed line (reading its stdin, or in a select()
+        or poll() without a timeout, which may watch stdin with its socket); None if it has exited
+        or does not read its stdin at all; else False."""
         if not self.client.alive() or not self.reads_stdin:
             return None
         if self.client.stdin_pending():
             return False
         blocked = syscalls.blocked(self.client.pid)
-        return blocked[0] if blocked and ("fd", 0) in blocked[1] else False
+        waits = blocked[1] if blocked else []
+        return blocked[0] if ("fd", 0) in waits or any(w.kind == "watch" for w in waits) else False
 
 
 def _server_idle(s: _Session, relay: Relay, also: tuple[Upstream, ...] = ()) -> bool | None:

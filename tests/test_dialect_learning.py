@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from grader import dialect as dialects
-from grader import quiescence
+from grader import quiescence, sandbox
 from grader.harness import Harness
 from grader.kernel import syscalls
 from grader.relay import Relay
@@ -336,6 +336,37 @@ def test_a_relay_is_not_settled_while_a_connection_is_on_its_way_to_the_server()
                 server_end, _ = srv.accept()
                 with server_end:
                     assert until(relay.settled)
+
+
+# No thread: one select() waits on the socket and the keyboard at once.
+SELECT_CLIENT = """\
+import select, socket, sys
+sock = socket.create_connection(("127.0.0.1", 5555))
+while True:
+    ready = select.select([sock, sys.stdin], [], [])[0]
+    if sock in ready:
+        print(sock.recv(1024).decode())
+    if sys.stdin in ready:
+        sock.sendall(sys.stdin.readline().encode())
+"""
+
+
+@pytest.mark.timeout(30)
+def test_a_client_that_waits_in_select_on_its_socket_and_stdin_is_seen_waiting_for_typing(tmp_path):
+    # Once it was not: every step of its learning waited out its patience (6 s of a 7.7 s grading).
+    (tmp_path / "client.py").write_text(SELECT_CLIENT, encoding="utf-8")
+    with socket.create_server(("127.0.0.1", 0)) as srv, Relay(srv.getsockname()) as relay:
+        client = sandbox.start(tmp_path, "client.py", redirect=relay.address, stdin=True)
+        try:
+            session = dialects._Session(client, relay, None, time.monotonic() + 20)
+            assert until(session.started)
+            server_end, _ = srv.accept()
+            with server_end:
+                client.write_stdin("hello\n")
+                assert server_end.recv(100) == b"hello\n"
+                assert until(lambda: session._client_waits() not in (False, None))   # waits for the next line
+        finally:
+            client.stop()
 
 
 def test_a_relay_whose_connection_waits_in_the_servers_full_backlog_is_settled():
