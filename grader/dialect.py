@@ -365,7 +365,10 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
 
 def _stopped(client: "sandbox.Program") -> str:
     """ ": " and the error line of the client's traceback, if it stopped with one."""
-    error = None if client.alive() else sandbox.error_line(client.output())
+    if client.alive():
+        return ""
+    client.wait_exit(1.0)   # returns once its output is read to the end: the traceback may still be on its way
+    error = sandbox.error_line(client.output())
     return f": {error}" if error else ""
 
 
