@@ -13,7 +13,7 @@ import socket
 import struct
 import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, Protocol
+from typing import Callable, Protocol, Sequence
 
 from . import sandbox
 from .kernel import syscalls
@@ -46,6 +46,7 @@ class Dialect:
     leave: str | None = None            # what the client sends before closing; None: it just closes
     private_format: str = "@{to} {text}"
     private_found: bool = False         # the syntax was found in the server's code
+    private_typed: tuple[str, ...] = ()  # the forms a user types into the client, best first (typed_private)
     port: int | None = None             # the port the chat is on, as the code asks for it (several listen)
     framing: str = "stream"             # "stream": bytes as the formats say (lines end in their "\n");
                                         # "length": each one after its length, 4 bytes big-endian
@@ -88,6 +89,15 @@ class Dialect:
         body = self.private_format.format(to=to, text=text)
         ways = [self.message(name, body), self.bare(body)]
         return list(dict.fromkeys(ways))
+
+
+def typed_private(prefixes: Sequence[str], guess: str) -> tuple[str, ...]:
+    """The private-message forms to type into a client, as formats of {to} and {text}: each
+    private-looking prefix its code (or the server's) compares or splits input on, "/to Bob hi" and
+    "PM Bob hi" but "@Bob hi", then the `guess` (Dialect.private_format)."""
+    escaped = (p.strip().replace("{", "{{").replace("}", "}}") for p in prefixes)
+    ways = [f"{p} {{to}} {{text}}" if p[-1].isalnum() else f"{p}{{to}} {{text}}" for p in escaped if p]
+    return tuple(dict.fromkeys(ways + [guess]))
 
 
 def typed_name(client: Dialect, server: Dialect) -> str | None:

@@ -190,6 +190,8 @@ def learn_dialect(h: Harness, guess: dialects.Dialect, runs_on: RunsOn | None = 
             h.clients = guess.learned_from.key == "dialect.from_client"
             if h.clients:   # started as it was learned: with the name on its command line, if it takes it there
                 sub.client = replace(sub.client, args=guess.client_args)
+                guess.private_typed = dialects.typed_private(
+                    sub.client_facts.private_prefixes + sub.server_facts.private_prefixes, guess.private_format)
             h.client_python = None if python.own else python.path
     finally:
         server.program.stop()
@@ -238,4 +240,5 @@ def describe(d: dialects.Dialect) -> Msg:
                speaks=Msg("dialect.server_first" if d.greets else "dialect.client_first"),
                name=show(d.name_format), message=show(d.message_format),
                leave=Msg("dialect.leave", leave=show(d.leave)) if d.leave else Msg("dialect.close"),
-               private=show(d.private_format))
+               private=Msg("dialect.private_typed", private=" | ".join(map(repr, d.private_typed))) if d.private_typed
+               else Msg("dialect.private", private=show(d.private_format)))

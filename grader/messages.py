@@ -220,7 +220,9 @@ EN = {
     "driven.client_no_connect": "the student's client did not reach the server",
     # the dialect
     "dialect": "learned from {source}; {transport}; {speaks}; name sent as {name}; messages as {message}; {leave}; "
-               "private messages as {private}",
+               "{private}",
+    "dialect.private": "private messages as {private}",
+    "dialect.private_typed": "private messages typed as {private}",
     "dialect.from_code": "the server's code",
     "dialect.from_client": "running the student's client",
     "dialect.from_experiment": "raw sockets, protocol learned by experiment ({tried} hypotheses tried)",
@@ -494,7 +496,9 @@ RU = {
     "driven.raw": "пользователи-скрипты — сырые сокеты, говорящие на выученном протоколе",
     "driven.client_no_connect": "клиент студента не подключился к серверу",
     "dialect": "выяснено по {source}; {transport}; {speaks}; имя отправляется как {name}; сообщения как {message}; "
-               "{leave}; личные сообщения как {private}",
+               "{leave}; {private}",
+    "dialect.private": "личные сообщения как {private}",
+    "dialect.private_typed": "личные сообщения набираются как {private}",
     "dialect.from_code": "коду сервера",
     "dialect.from_client": "запуску клиента студента",
     "dialect.from_experiment": "опыту с простыми сокетами: протокол подобран опытом (проверено гипотез: {tried})",

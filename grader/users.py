@@ -311,14 +311,9 @@ class ClientUsers(RawUsers):
         return around.replace(peer.name, "", 1) if self.adds_name(peer, token) else around
 
     def private(self, to: str, text: str) -> list[str]:
-        """What the client's code lets a user type for a private message: each private-looking
-        prefix its input handling compares or splits on (then the server's), best first."""
-        sub = self.h.sub
-        prefixes = (p.strip() for p in sub.client_facts.private_prefixes + sub.server_facts.private_prefixes)
-        # "@Bob hi", but "/to Bob hi" and "PM Bob hi"
-        ways = [f"{p} {to} {text}" if p[-1].isalnum() else f"{p}{to} {text}" for p in prefixes if p]
-        guessed = self.h.dialect.private_format.format(to=to, text=text)
-        return list(dict.fromkeys(ways + [guessed]))
+        """What the client's code lets a user type for a private message, best first (learn_dialect
+        set them: dialect.typed_private)."""
+        return [way.format(to=to, text=text) for way in self.h.dialect.private_typed]
 
     def private_shown(self, to: str, way: str | None = None) -> str:
         return way or " | ".join(self.private(to, "text"))

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from grader import batch, report
-from grader.grade import CheckResult, Result
+from grader.dialect import Dialect, typed_private
+from grader.grade import CheckResult, Result, describe
+from grader.messages import render
 
 ROOT = Path(__file__).resolve().parent.parent
 IDS = ["uses_socket", "server_starts", "broadcast", "private_message"]
@@ -158,3 +160,11 @@ def test_json_format_prints_a_json_error_for_an_empty_folder_and_for_options_of_
     proc = grader(server, "--format", "json", "--html", tmp_path / "r.html", cwd=tmp_path)
     assert proc.returncode == 2 and "--html" in json.loads(proc.stdout)["error"], proc
     assert not (tmp_path / "r.html").exists()
+
+
+def test_the_dialect_line_says_what_is_typed_for_a_private_message_where_the_client_is_typed_into():
+    raw = render(describe(Dialect()), "en")
+    assert raw.endswith("private messages as '@{to} {text}'")
+    typed = Dialect(private_typed=typed_private(("PM",), "@{to} {text}"))
+    assert render(describe(typed), "en").endswith("private messages typed as 'PM {to} {text}' | '@{to} {text}'")
+    assert render(describe(typed), "ru").endswith("личные сообщения набираются как 'PM {to} {text}' | '@{to} {text}'")

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from grader.client_user import Mark
-from grader.dialect import Dialect
+from grader.dialect import Dialect, typed_private
 from grader.relay import Event
 from grader.users import ClientPeer, ClientUsers, RawUsers
 
@@ -80,9 +80,9 @@ def test_what_the_client_printed_is_read_from_the_output_mark_taken_with_the_wir
 
 
 def users_for(client_prefixes=(), server_prefixes=(), private_format="@{to} {text}"):
-    facts = lambda prefixes: SimpleNamespace(private_prefixes=tuple(prefixes))   # noqa: E731
-    sub = SimpleNamespace(client_facts=facts(client_prefixes), server_facts=facts(server_prefixes))
-    return ClientUsers(SimpleNamespace(sub=sub, dialect=Dialect(private_format=private_format)))
+    """Client users as learn_dialect leaves them: the private forms to type set from the code's prefixes."""
+    typed = typed_private(tuple(client_prefixes) + tuple(server_prefixes), private_format)
+    return ClientUsers(SimpleNamespace(dialect=Dialect(private_format=private_format, private_typed=typed)))
 
 
 @pytest.mark.parametrize("client, server, ways", [
@@ -91,6 +91,7 @@ def users_for(client_prefixes=(), server_prefixes=(), private_format="@{to} {tex
     (("@",), ("/w ",), ["@Bob hi", "/w Bob hi"]),
     ((), (), ["@Bob hi"]),
     (("/msg",), (), ["/msg Bob hi", "/pm Bob hi"]),
+    (("{x}",), (), ["{x}Bob hi", "@Bob hi"]),   # a brace in the code's prefix is typed as it is
 ])
 def test_private_ways_are_what_the_clients_code_compares_with_then_the_servers(client, server, ways):
     fmt = "/pm {to} {text}" if client == ("/msg",) else "@{to} {text}"
