@@ -9,7 +9,7 @@
 - The class folder (every example submission, report fixture and hostile submission, symlinked side by
   side) and its one grading per test run, shared by tests/test_grader_class.py and
   tests/test_grader_hostile.py: grading the corpus is most of the suite's time, so it is done once
-  (about 56 s with -j 3 on two idle cores), and only by tests marked `slow`.
+  (about 65 s with -j 3 on two cores, 2026-12-04), and only by tests marked `slow`.
 """
 import os
 import signal

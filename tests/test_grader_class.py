@@ -12,7 +12,7 @@ verdicts hang on timing (DETERMINISM below: those that spin, chats for two, the 
 a slow reader, and some named with their reason) are graded twice more with -j 2, and every verdict
 must be the same in all three runs; and a subset graded with -j 1 must get the verdicts it got with
 -j 3; those three gradings run side by side (five at once). The gradings are marked `slow` (about
-130 s on two idle cores: 75 s for the class, 53 s for the three side by side, 2026-12-03);
+105 s on two cores: 65 s for the class, 42 s for the three side by side, 2026-12-04);
 `python -m pytest -m "not slow"` leaves them out.
 
 An expected.json holds the verdict each check must get, or {"error": "<part of the message>"} for an
