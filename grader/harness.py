@@ -89,24 +89,25 @@ class Harness:
         return max(0.0, min(timeout, self.deadline - time.monotonic()))
 
     # -- servers ------------------------------------------------------------------------------
-    def start_server(self, stdin: bool = False) -> Server:
-        """Start the server (`stdin`: with a console the grader can type into) and wait until it binds.
-        What the entry says to type as it starts (its role) is typed first; without `stdin`, its
-        console then ends, as it does for any other server (it reads end of input)."""
+    def start_server(self) -> Server:
+        """Start the server and wait until it binds. Its console is a terminal that nobody types into
+        (open, and empty: an input() waits, as in a TA's terminal, and never reads end of input)
+        but for what the entry says to type as it starts (its role), and what the grader types."""
         entry = self.sub.server
         server: Server | None = None   # the program's waits may end early once it is known
-        program = sandbox.start(self.sub.root, entry.script, entry.args, stdin=stdin or bool(entry.typed),
+        program = sandbox.start(self.sub.root, entry.script, entry.args, stdin=True,
                                 limits=self.limits, stop_early=lambda: server is not None and self.stuck(server),
                                 python=self.python)
         with self._lock:
             self._programs.append(program)
         if entry.typed:
             program.write_stdin(entry.typed)
-            if not stdin:
-                program.close_stdin()
         # START_TIMEOUT of the time the server could run: on a busy machine a start that needs CPU
         # (files to write, processes to fork) gets the time it waited for a core on top.
         binding = program.wait_bound(self.left(START_TIMEOUT), within=self.left(START_PATIENCE))
+        if binding is None and program.waits_for_typing():
+            where = program.where()
+            raise ServerDown(Msg("down.waits_typing", where=Msg("down.where", where=where) if where else Msg("empty")))
         if binding is None:
             # One filling its folder is judged where its writing ends: how far it got within
             # START_TIMEOUT depends on how busy the machine is, and so would the reason.

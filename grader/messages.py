@@ -86,6 +86,8 @@ EN = {
                     "loop in a daemon thread, with nothing left in the main thread?)",
     "down.stuck": "the server stopped responding",
     "down.no_socket": "the server did not open a socket within {seconds} s{where}",
+    "down.waits_typing": "the server waits for typing on its console before it opens a socket{where}; nobody "
+                         "types into a program the grader runs",
     "down.where": " (it was still running {where})",
     "down.limit.disk_files": "the grader stopped the program: it created more than {limit} files in its folder",
     "down.limit.disk_bytes": "the grader stopped the program: it wrote more than {limit} into its folder",
@@ -376,6 +378,8 @@ RU = {
                     "в потоке-демоне, а в главном потоке ничего не осталось?)",
     "down.stuck": "сервер перестал отвечать",
     "down.no_socket": "сервер не открыл сокет за {seconds} с{where}",
+    "down.waits_typing": "сервер ждёт ввода с консоли, прежде чем открыть сокет{where}; в программы, которые "
+                         "запускает проверка, никто ничего не вводит",
     "down.where": " (он всё ещё выполнял {where})",
     "down.limit.disk_files": "грейдер остановил программу: она создала в своей папке больше {limit} файлов",
     "down.limit.disk_bytes": "грейдер остановил программу: она записала в свою папку больше {limit}",

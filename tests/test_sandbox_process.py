@@ -422,6 +422,22 @@ def test_reading_a_closed_stdin_says_that_nobody_types(run):
 
 
 @pytest.mark.timeout(20)
+def test_a_program_blocked_on_an_open_console_waits_for_typing_and_one_asleep_does_not(run):
+    asks = run("import threading\nthreading.Thread(target=threading.Event().wait).start()\n"
+               "print('got', input('Port: '), flush=True)\ninput()\n", stdin=True)
+    sleeper = run("import time\ntime.sleep(300)\n", stdin=True)
+    assert waiting.poll_until(asks.waits_for_typing, 10)
+    assert asks.wait_bound(5, within=5) is None   # at once: it cannot bind before someone types
+    asks.write_stdin("5555\n")
+    assert asks.wait_output("got 5555", 10)
+    assert waiting.poll_until(asks.waits_for_typing, 10)   # the next input()
+    assert waiting.poll_until(lambda: sleeper.where() == "server.py line 2: time.sleep(300)", 10)
+    assert not sleeper.waits_for_typing()   # a sleep ends by itself
+    asks.stop()
+    assert not asks.waits_for_typing()
+
+
+@pytest.mark.timeout(20)
 def test_memory_cpu_and_file_size_limits(run):
     hog = run("""
         blocks = []

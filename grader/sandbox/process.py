@@ -351,13 +351,22 @@ class Program:
             with self._cond:
                 if self._wait_until(lambda: bool(self.bindings), min(left, STARVED_LOOK) if within else left):
                     return self.bindings[0]
-            if within is None or self._exited.is_set():
+            if within is None or self._exited.is_set() or self.waits_for_typing():
                 return None
             # A thread that ends takes its delay with it: the most seen so far counts.
             starved = max(starved, (procfs.run_delay_ns(self.pid) - delayed) / 1e9)
             limit = min(timeout + starved, within)
             if time.monotonic() - started >= limit:
                 return None
+
+    def waits_for_typing(self) -> bool:
+        """Every thread is blocked, one of them reading the console, and nothing typed is unread: the
+        program does nothing more until someone types (False where threads cannot be seen)."""
+        if not self.alive() or self.stdin_pending():
+            return False
+        first = syscalls.blocked(self.pid)
+        return (first is not None and ("fd", 0) in first[1] and syscalls.still_blocked(self.pid, first)
+                and not self.stdin_pending())
 
     def wait_events(self, predicate: Callable[[list[tuple[str, ...]]], bool], timeout: float) -> bool:
         """Wait until predicate(events()) is true, re-checked at every event; False on timeout or once

@@ -102,7 +102,7 @@ class MainScenario(Scenario):
         console chat; if they do, fills the record for a chat of two."""
         h, seen = self.h, self.seen
         self.users = users.RawUsers(h)   # the console's partner is a raw socket (grader.users)
-        server = h.start_server(stdin=True)
+        server = h.start_server()
         console = Console(server.program)
         mark = console.mark()
         alice = self.join("broadcast", server, "Alice")

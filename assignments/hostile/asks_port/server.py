@@ -1,5 +1,5 @@
 # Hostile example (written by the graders, not a student): the server asks for its port on the
-# keyboard before it binds. Under the grader nobody types: standard input is closed.
+# keyboard before it binds. Under the grader nobody types: its console stays open and empty.
 import socket
 import threading
 

@@ -1,0 +1,22 @@
+import socket
+import threading
+
+s = socket.create_connection(("127.0.0.1", 9999))
+
+
+def show():
+    while True:
+        data = s.recv(1024)
+        if not data:
+            break
+        print(data.decode(), end="", flush=True)
+
+
+threading.Thread(target=show, daemon=True).start()
+while True:
+    try:
+        line = input()
+    except EOFError:
+        break
+    s.sendall(line.encode())
+s.close()
