@@ -2,16 +2,15 @@
 """A multi-user chat over TCP: server and client in one file, standard library only.
 
 Run `python chat.py server`, then `python chat.py client Alice` (see --help), or use `nc`: the
-protocol is lines of UTF-8 (README.md). The server's threads, and what each one owns:
+protocol is lines of UTF-8 (README.md). The server's threads:
 - the main thread accepts connections (serve) and starts a reader thread for each;
-- a user's reader thread (handle_client) reads their lines one at a time and answers each by
-  putting lines in outboxes (tell);
-- a user's writer thread (send_outbox), started with the name, sends their outbox in one sendall().
+- a reader thread (handle_client) reads one connection's lines, one at a time, and answers each
+  by putting lines in outboxes (tell);
+- a writer thread per user (send_outbox), started with the name, sends the user's outbox.
 A writer blocks nobody else: a client that stops reading holds up only its own writer, and is
 dropped MAX_BACKLOG bytes behind or when a send makes no progress for SEND_TIMEOUT. For speed, the
-last reader to finish with its input sends what waits for idle writers itself, with sends that
-never wait (flush): many lines in one send, and no thread woken. One lock, `lock`, guards the
-globals below and every user's outbox, `sending` and `gone`.
+last reader to finish with its input sends what waits for idle writers itself (flush), with sends
+that never wait. One lock, `lock`, guards the globals below and each user's outbox, sending, gone.
 """
 import argparse
 import contextlib
@@ -92,8 +91,8 @@ def run_server(host, port):
             user.gone = True
             user.wake.notify()
     deadline = time.monotonic() + SHUTDOWN_WAIT
-    for user in filter(lambda user: user.writer, everyone):
-        user.writer.join(max(deadline - time.monotonic(), 0))
+    for writer in [user.writer for user in everyone if user.writer]:
+        writer.join(max(deadline - time.monotonic(), 0))
     return 0
 
 
@@ -218,14 +217,13 @@ def send_outbox(user):
 
 
 def tell(line, *to, skip=None):
-    """Put a line in the outboxes of these users; the caller holds `lock`. For a user MAX_BACKLOG
-    behind, wait FLOOD_WAIT at most (a flood slows down to its readers' pace), then drop them.
-    Without a name there is no writer: sent at once, and a connection that does not read is dropped."""
+    """Put a line in these users' outboxes; the caller holds `lock`. For a user MAX_BACKLOG behind,
+    wait FLOOD_WAIT at most (a flood slows down to its readers' pace), then drop them."""
     data = f"{line}\n".encode()
     for user in to:
         if user is skip:
             continue
-        if not user.key:
+        if not user.key:  # no writer yet: sent at once, and dropped if it does not read
             try:
                 user.sock.setblocking(False)  # read_lines() sets the timeout again before recv()
                 user.sock.sendall(data)
@@ -243,10 +241,9 @@ def tell(line, *to, skip=None):
 
 
 def flush(done=None):
-    """Send what waits in the outboxes of idle writers, with sends that never wait; wake a writer
-    for what its client's buffers could not take. The caller holds `lock`. A reader `done` with
-    its input leaves this to readers still busy (so that a send carries many lines), unless
-    FLUSH_EVERY turns have passed."""
+    """Send idle writers' outboxes with sends that never wait; wake a writer only for what the
+    kernel would not take. The caller holds `lock`. A reader `done` with its input leaves this to
+    readers still busy (so that a send carries many lines), for FLUSH_EVERY turns at most."""
     global turns
     busy.discard(done)
     turns += 1
@@ -276,9 +273,8 @@ def drop(user, reason=None):
 
 
 def read_lines(user):
-    """Yield the lines a connection sends, one at a time, as text (bad UTF-8 becomes U+FFFD).
-    A line over MAX_LINE bytes is refused and skipped up to its end, never buffered. Without a
-    name yet, every recv() counts against the handshake deadline."""
+    """Yield a connection's lines one at a time, as text (bad UTF-8 becomes U+FFFD). A line over
+    MAX_LINE bytes is refused and skipped, never buffered. Until the name, recv() has a deadline."""
     pending, skipping = b"", False  # a line's start; inside a refused line
     while True:
         with lock:
@@ -311,9 +307,9 @@ def read_lines(user):
 
 
 def admit(user):
-    """Count a new connection as nameless; False if it was closed at once. Past max_nameless, or
-    past half of it with over NAMELESS_PER_ADDRESS from this address, the newest nameless one of
-    the busiest address is closed: a flood from one address takes no place of others."""
+    """Count a new connection as nameless; False if it is refused. Past max_nameless, or past half
+    of it with over NAMELESS_PER_ADDRESS from this address, the newest nameless connection of the
+    busiest address is closed: a flood from one address takes no place of others."""
     with lock:
         nameless[user] = None
         hosts = [other.host for other in nameless]
@@ -423,8 +419,8 @@ in the chat: a line goes to everyone, "@NAME text" to NAME only; /users, /quit""
     if (args.command == "client") != bool(args.name):
         parser.error("the client needs a NAME, the server none")
     if not 0 <= args.port <= 65535:  # a client would wrap it around (99999 is 34463)
-        what = "listen on" if args.command == "server" else "connect to"
-        sys.exit(f"cannot {what} {args.host}:{args.port}: port must be 0-65535")
+        sys.exit(f"cannot {'listen on' if args.command == 'server' else 'connect to'} "
+                 f"{args.host}:{args.port}: port must be 0-65535")
     if args.command == "server":
         return run_server(args.host, args.port)
     return run_client(args.name, args.host, args.port)
