@@ -50,8 +50,7 @@ unsent = []     # users with bytes in their outbox that nobody is sending yet
 busy = set()    # readers that hold input they have not finished with
 turns = 0       # readers' turns since the last flush
 lock = threading.Lock()
-caught_up = threading.Condition(lock)  # a writer has sent: a sender waiting for it may go on
-max_nameless = 64                      # set from the file limit (run_server)
+max_nameless = 64  # set from the file limit (run_server)
 
 
 class User:
@@ -59,7 +58,7 @@ class User:
         self.sock, self.host, self.address = sock, address[0], "%s:%d" % address[:2]
         self.name = self.key = self.writer = None  # set when the name is accepted
         self.outbox, self.sending = bytearray(), 0  # bytes to send; bytes the writer is sending
-        self.wake = threading.Condition(lock)  # the writer waits on it for its outbox
+        self.wake = threading.Condition(lock)  # the outbox changed: for the writer and senders
         self.gone = False  # dropped or leaving: nothing more goes in the outbox
         self.deadline = time.monotonic() + HANDSHAKE_TIMEOUT  # to choose a name
 
@@ -89,7 +88,7 @@ def run_server(host, port):
         users.clear()  # so that nobody is announced as leaving
         for user in everyone:  # the writer sends what is queued, then hangs up
             user.gone = True
-            user.wake.notify()
+            user.wake.notify_all()
     deadline = time.monotonic() + SHUTDOWN_WAIT
     for writer in [user.writer for user in everyone if user.writer]:
         writer.join(max(deadline - time.monotonic(), 0))
@@ -191,7 +190,7 @@ def leave(user):
             log(f"{user.name} left")
             tell(f"* {user.name} left the chat", *users.values())
         user.gone = True  # the writer sends what is queued, then hangs up
-        user.wake.notify()
+        user.wake.notify_all()
         flush(done=user)
     if user.writer:
         user.writer.join()
@@ -203,7 +202,7 @@ def send_outbox(user):
     while True:
         with lock:
             user.sending = 0
-            caught_up.notify_all()
+            user.wake.notify_all()  # a sender waiting for room may go on
             user.wake.wait_for(lambda: user.outbox or user.gone)
             data, user.outbox, user.sending = user.outbox, bytearray(), len(user.outbox)
             if not data:  # gone, and everything is sent: the client sees the end
@@ -232,7 +231,7 @@ def tell(line, *to, skip=None):
             continue
         if user.behind() > MAX_BACKLOG:
             flush()  # what waits goes out, or to the writers, before we wait for one
-            if not caught_up.wait_for(lambda: user.behind() <= MAX_BACKLOG or user.gone, FLOOD_WAIT):
+            if not user.wake.wait_for(lambda: user.behind() <= MAX_BACKLOG or user.gone, FLOOD_WAIT):
                 drop(user, f"not reading ({user.behind()} bytes waiting)")
         if not user.gone:
             if not user.outbox:
@@ -258,7 +257,7 @@ def flush(done=None):
             except OSError as error:  # (a reset is reported once: here, not to the reader)
                 drop(user, error.strerror or error)
         if user.outbox and not user.sending:
-            user.wake.notify()
+            user.wake.notify_all()
     unsent.clear()
     turns = 0
 
