@@ -134,13 +134,14 @@ def handle_client(user):
 
 def handle_line(user, line):
     # One line: a try at a name until one is accepted, then messages and commands. False: /quit.
+    if not user.key:
+        join(user, line.strip())
+        return True
     text = line.translate(STRIP_CONTROLS).strip()
     command = text.split(maxsplit=1)[0].lower() if text else ""
     target, _, message = text[1:].partition(" ")
     with lock:
-        if not user.key:
-            join(user, line.strip())
-        elif not text:
+        if not text:
             pass  # nothing left once the control characters are gone: ignored
         elif text[0] not in "@/":
             tell(f"{user.name}: {text}", *users.values(), skip=user)
@@ -162,22 +163,23 @@ def handle_line(user, line):
 
 def join(user, name):
     # The user joins under this name, the welcome first in their outbox; or hears why not.
-    if not name or user.gone:  # an empty line is no try
-        return
-    problem = name_problem(name) or name_key(name) in users and f"the name {name} is taken"
-    if problem:
-        return tell(f"* error: {problem}; send another name", user)
-    user.sock.settimeout(None)  # a user in the chat may stay silent as long as they like
-    set_send_timeout(user.sock)
-    user.name, user.key = name, name_key(name)
-    online = [other.name for other in users.values()] + [name]
-    tell(f"* welcome, {name}! online: {', '.join(online)}", user)
-    nameless.pop(user, None)
-    users[user.key] = user
-    tell(f"* {name} joined the chat", *users.values(), skip=user)
+    with lock:
+        if not name or user.gone:  # an empty line is no try
+            return
+        problem = name_problem(name) or name_key(name) in users and f"the name {name} is taken"
+        if problem:
+            return tell(f"* error: {problem}; send another name", user)
+        user.sock.settimeout(None)  # a user in the chat may stay silent as long as they like
+        set_send_timeout(user.sock)
+        user.name, user.key = name, name_key(name)
+        online = [other.name for other in users.values()] + [name]
+        tell(f"* welcome, {name}! online: {', '.join(online)}", user)
+        nameless.pop(user, None)
+        users[user.key] = user
+        tell(f"* {name} joined the chat", *users.values(), skip=user)
     log(f"{name} joined from {user.address}")
     writer = threading.Thread(target=send_outbox, args=(user,), daemon=True)
-    writer.start()
+    writer.start()  # (outside the lock: 500 joins at once take turns for less)
     user.writer = writer  # once started: leave() waits for it
 
 
