@@ -73,7 +73,8 @@ def run_server(host, port):
         listener = socket.create_server((host, port), backlog=512)
     except OSError as error:  # (its message ends in the address, printed already)
         sys.exit(f"cannot listen on {host}:{port}: {str(error.strerror or error).split(' (while')[0]}")
-    listener.settimeout(1.0)  # for Windows: Ctrl-C cannot interrupt a blocking accept() there
+    if sys.platform == "win32":
+        listener.settimeout(1.0)  # on Windows, Ctrl-C cannot interrupt a blocking accept()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops cleanly too
     max_nameless = files // NAMELESS_SHARE
     log("listening on %s:%d" % listener.getsockname()[:2])
