@@ -2,18 +2,15 @@
 """A multi-user chat over TCP: server and client in one file, standard library only.
 
 Run `python chat.py server`, then `python chat.py client Alice` (see --help), or use `nc`: the
-protocol is lines of UTF-8 (README.md). The server's threads, and what each one owns:
+protocol is lines of UTF-8 (README.md). The server's threads:
 - the main thread accepts connections (serve) and starts a reader thread for each;
-- a reader thread (handle_client) alone reads its connection, one line at a time (the name,
-  then messages and commands), and puts what the server answers in the users' outboxes;
-- a writer thread per user (send_outbox), started with the name, sends what the readers could not.
-An outbox is a queue of bytes. The last reader to finish with its input sends what waits in the
-outboxes of idle writers (flush), with sends that never wait: many lines go in one send, and as
-a rule the kernel takes them all and no thread is woken. What a client's buffers cannot take
-waits for that user's own writer, whose sendall() blocks for nobody else: a client that stops
-reading holds up only itself. It is dropped MAX_BACKLOG bytes behind, or when a send makes no
-progress for SEND_TIMEOUT. One lock, `lock`, guards the globals below and every user's outbox,
-`sending` and `gone`.
+- a reader thread (handle_client) reads one connection's lines, one at a time, and answers each
+  by putting lines in outboxes (tell);
+- a writer thread per user (send_outbox), started with the name, sends the user's outbox.
+A writer blocks nobody else: a client that stops reading holds up only its own writer, and is
+dropped MAX_BACKLOG bytes behind or when a send makes no progress for SEND_TIMEOUT. For speed, the
+last reader to finish with its input sends what waits for idle writers itself (flush), with sends
+that never wait. One lock, `lock`, guards the globals below and each user's outbox, sending, gone.
 """
 import argparse
 import contextlib
@@ -44,7 +41,7 @@ DONTWAIT = getattr(socket, "MSG_DONTWAIT", 0)  # POSIX; without it (Windows) the
 # terminal escape sequences on other people's screens. A tab becomes a space.
 STRIP_CONTROLS = dict.fromkeys([*range(0x20), *range(0x7F, 0xA0)], None) | {ord("\t"): " "}
 # Letters and marks that show as nothing or blank space: "Bob" + U+3164 must not pass for Bob.
-INVISIBLE = {*"\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0",
+INVISIBLE = {*"\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0\ufffd",
              *map(chr, range(0xFE00, 0xFE10)), *map(chr, range(0xE0100, 0xE01F0))}
 
 users = {}      # name_key(name) -> User, in the order they joined
@@ -53,9 +50,7 @@ unsent = []     # users with bytes in their outbox that nobody is sending yet
 busy = set()    # readers that hold input they have not finished with
 turns = 0       # readers' turns since the last flush
 lock = threading.Lock()
-caught_up = threading.Condition(lock)  # a writer has sent: a waiting sender may go on
-stopping = threading.Event()           # set when the server shuts down
-max_nameless = 64                      # set from the file limit (run_server)
+max_nameless = 64  # set from the file limit (run_server)
 
 
 class User:
@@ -63,7 +58,7 @@ class User:
         self.sock, self.host, self.address = sock, address[0], "%s:%d" % address[:2]
         self.name = self.key = self.writer = None  # set when the name is accepted
         self.outbox, self.sending = bytearray(), 0  # bytes to send; bytes the writer is sending
-        self.wake = threading.Condition(lock)  # the writer waits on it for its outbox
+        self.wake = threading.Condition(lock)  # the outbox changed: for the writer and senders
         self.gone = False  # dropped or leaving: nothing more goes in the outbox
         self.deadline = time.monotonic() + HANDSHAKE_TIMEOUT  # to choose a name
 
@@ -77,7 +72,7 @@ def run_server(host, port):
     try:
         listener = socket.create_server((host, port), backlog=512)
     except OSError as error:  # (its message ends in the address, printed already)
-        return fail(f"cannot listen on {host}:{port}: {str(error.strerror or error).split(' (while')[0]}")
+        sys.exit(f"cannot listen on {host}:{port}: {str(error.strerror or error).split(' (while')[0]}")
     if sys.platform == "win32":
         listener.settimeout(1.0)  # on Windows, Ctrl-C cannot interrupt a blocking accept()
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops cleanly too
@@ -87,16 +82,17 @@ def run_server(host, port):
         f"{max_nameless} of them without a name")
     with contextlib.suppress(KeyboardInterrupt):
         serve(listener)
-    stopping.set()
     log("shutting down")
     with lock:
         everyone = list(users.values())
-        broadcast("* server is shutting down")
+        tell("* server is shutting down", *everyone)
+        users.clear()  # so that nobody is announced as leaving
         for user in everyone:  # the writer sends what is queued, then hangs up
-            hang_up(user)
+            user.gone = True
+            user.wake.notify_all()
     deadline = time.monotonic() + SHUTDOWN_WAIT
-    for user in filter(lambda user: user.writer, everyone):  # (writers not started: no wait)
-        user.writer.join(max(deadline - time.monotonic(), 0))
+    for writer in [user.writer for user in everyone if user.writer]:
+        writer.join(max(deadline - time.monotonic(), 0))
     return 0
 
 
@@ -104,10 +100,11 @@ def serve(listener):
     while True:
         try:
             sock, address = listener.accept()
-        except OSError as error:
-            if not isinstance(error, TimeoutError):  # e.g. out of files: wait rather than spin
-                log(f"accept failed: {error.strerror or error}")
-                time.sleep(0.1)
+        except TimeoutError:
+            continue
+        except OSError as error:  # e.g. out of files: wait rather than spin
+            log(f"accept failed: {error.strerror or error}")
+            time.sleep(0.1)
             continue
         user = User(sock, address)
         try:
@@ -121,21 +118,15 @@ def serve(listener):
 
 
 def handle_client(user):
-    # A connection's reader thread: a valid, free name first, then one line at a time.
+    # A connection's reader thread: one line at a time, until the user quits or the connection ends.
     try:
         for line in read_lines(user):
-            if user.key:
-                if not handle_line(user, line):  # False: /quit
-                    break
-            elif line.strip():  # an empty line is no try
-                problem = name_problem(line.strip()) or join(user, line.strip())
-                if problem:
-                    with lock:
-                        tell(user, f"* error: {problem}; send another name")
+            if not handle_line(user, line):  # False: /quit
+                break
     except TimeoutError:  # only in the handshake: users in the chat have no read timeout
         log(f"{user.address} sent no valid name in {HANDSHAKE_TIMEOUT:g} s")
         with lock:
-            tell(user, "* error: no valid name in time, bye")
+            tell("* error: no valid name in time, bye", user)
     except (OSError, RuntimeError) as error:  # e.g. connection reset by peer
         log(f"{user.name or user.address}: {getattr(error, 'strerror', None) or error}")
     finally:
@@ -143,7 +134,10 @@ def handle_client(user):
 
 
 def handle_line(user, line):
-    # One line from a user in the chat; False when the user quits.
+    # One line: a try at a name until one is accepted, then messages and commands. False: /quit.
+    if not user.key:
+        join(user, line.strip())
+        return True
     text = line.translate(STRIP_CONTROLS).strip()
     command = text.split(maxsplit=1)[0].lower() if text else ""
     target, _, message = text[1:].partition(" ")
@@ -151,41 +145,43 @@ def handle_line(user, line):
         if not text:
             pass  # nothing left once the control characters are gone: ignored
         elif text[0] not in "@/":
-            broadcast(f"{user.name}: {text}", skip=user)
+            tell(f"{user.name}: {text}", *users.values(), skip=user)
         elif command == "/quit":
-            tell(user, "* bye")
+            tell("* bye", user)
             return False
         elif command == "/users":
-            tell(user, "* online: " + ", ".join(other.name for other in users.values()))
+            tell("* online: " + ", ".join(other.name for other in users.values()), user)
         elif text[0] == "/":
-            tell(user, f"* error: unknown command {command}; commands: @NAME text, /users, /quit")
+            tell(f"* error: unknown command {command}; commands: @NAME text, /users, /quit", user)
         elif not message.strip():
-            tell(user, "* error: a private message is @NAME text")
+            tell("* error: a private message is @NAME text", user)
         elif name_key(target) not in users:
-            tell(user, f"* error: no user named {target}")
+            tell(f"* error: no user named {target}", user)
         else:
-            tell(users[name_key(target)], f"{user.name} (private): {message.strip()}")
+            tell(f"{user.name} (private): {message.strip()}", users[name_key(target)])
     return True
 
 
 def join(user, name):
-    # Make the user visible under this name, the welcome first in their outbox; or say why not.
-    user.sock.settimeout(None)  # a user in the chat may stay silent as long as they like
-    set_send_timeout(user.sock)  # (if the name is refused, read_lines() sets a timeout again)
+    # The user joins under this name, the welcome first in their outbox; or hears why not.
     with lock:
-        if name_key(name) in users:
-            return f"the name {name} is taken"
+        if not name or user.gone:  # an empty line is no try
+            return
+        problem = name_problem(name) or name_key(name) in users and f"the name {name} is taken"
+        if problem:
+            return tell(f"* error: {problem}; send another name", user)
+        user.sock.settimeout(None)  # a user in the chat may stay silent as long as they like
+        set_send_timeout(user.sock)
         user.name, user.key = name, name_key(name)
         online = [other.name for other in users.values()] + [name]
-        tell(user, f"* welcome, {name}! online: {', '.join(online)}")
+        tell(f"* welcome, {name}! online: {', '.join(online)}", user)
         nameless.pop(user, None)
         users[user.key] = user
-        broadcast(f"* {name} joined the chat", skip=user)  # to the users the welcome lists
+        tell(f"* {name} joined the chat", *users.values(), skip=user)
     log(f"{name} joined from {user.address}")
     writer = threading.Thread(target=send_outbox, args=(user,), daemon=True)
-    writer.start()
+    writer.start()  # (outside the lock: 500 joins at once take turns for less)
     user.writer = writer  # once started: leave() waits for it
-    return None
 
 
 def leave(user):
@@ -194,10 +190,10 @@ def leave(user):
         nameless.pop(user, None)
         if users.get(user.key) is user:
             del users[user.key]
-            if not stopping.is_set():
-                log(f"{user.name} left")
-                broadcast(f"* {user.name} left the chat")
-        hang_up(user)
+            log(f"{user.name} left")
+            tell(f"* {user.name} left the chat", *users.values())
+        user.gone = True  # the writer sends what is queued, then hangs up
+        user.wake.notify_all()
         flush(done=user)
     if user.writer:
         user.writer.join()
@@ -209,9 +205,8 @@ def send_outbox(user):
     while True:
         with lock:
             user.sending = 0
-            caught_up.notify_all()
-            while not user.outbox and not user.gone:
-                user.wake.wait()
+            user.wake.notify_all()  # a sender waiting for room may go on
+            user.wake.wait_for(lambda: user.outbox or user.gone)
             data, user.outbox, user.sending = user.outbox, bytearray(), len(user.outbox)
             if not data:  # gone, and everything is sent: the client sees the end
                 return drop(user)
@@ -223,41 +218,34 @@ def send_outbox(user):
                     error, (BlockingIOError, TimeoutError)) else error.strerror or error)
 
 
-def broadcast(line, skip=None):
-    data = f"{line}\n".encode()  # the caller holds `lock`
-    for user in list(users.values()):  # a copy: enqueue() may let go of the lock a moment
-        if user is not skip:
-            enqueue(user, data)
-
-
-def tell(user, line):
-    enqueue(user, f"{line}\n".encode())  # the caller holds `lock`
-
-
-def enqueue(user, data):
-    """Add bytes to a user's outbox; the caller holds `lock`. For a user MAX_BACKLOG behind,
-    wait FLOOD_WAIT at most (a flood slows down to its readers' pace), then drop them. Without
-    a name there is no writer: sent at once, and a connection that does not read is dropped."""
-    if not user.key:
-        with contextlib.suppress(OSError):
-            user.sock.setblocking(False)  # read_lines() sets the timeout again before each recv()
-            return user.sock.sendall(data)
-        return drop(user, "not reading")
-    if user.behind() > MAX_BACKLOG:
-        flush()  # what waits goes out, or to the writers, before we wait for one
-        if not caught_up.wait_for(lambda: user.behind() <= MAX_BACKLOG or user.gone, FLOOD_WAIT):
-            drop(user, f"not reading ({user.behind()} bytes waiting)")
-    if not user.gone:
-        if not user.outbox:
-            unsent.append(user)
-        user.outbox += data
+def tell(line, *to, skip=None):
+    """Put a line in these users' outboxes; the caller holds `lock`. For a user MAX_BACKLOG behind,
+    wait FLOOD_WAIT at most (a flood slows down to its readers' pace), then drop them."""
+    data = f"{line}\n".encode()
+    for user in to:
+        if user is skip:
+            continue
+        if not user.key:  # no writer yet: sent at once, and dropped if it does not read
+            try:
+                user.sock.setblocking(False)  # read_lines() sets the timeout again before recv()
+                user.sock.sendall(data)
+            except OSError:
+                drop(user, "not reading")
+            continue
+        if user.behind() > MAX_BACKLOG:
+            flush()  # what waits goes out, or to the writers, before we wait for one
+            if not user.wake.wait_for(lambda: user.behind() <= MAX_BACKLOG or user.gone, FLOOD_WAIT):
+                drop(user, f"not reading ({user.behind()} bytes waiting)")
+        if not user.gone:
+            if not user.outbox:
+                unsent.append(user)
+            user.outbox += data
 
 
 def flush(done=None):
-    """Send what waits in the outboxes of idle writers, with sends that never wait; wake a writer
-    for what its client's buffers could not take. The caller holds `lock`. A reader `done` with
-    its input leaves this to readers still busy (so that a send carries many lines), unless
-    FLUSH_EVERY turns have passed."""
+    """Send idle writers' outboxes with sends that never wait; wake a writer only for what the
+    kernel would not take. The caller holds `lock`. A reader `done` with its input leaves this to
+    readers still busy (so that a send carries many lines), for FLUSH_EVERY turns at most."""
     global turns
     busy.discard(done)
     turns += 1
@@ -272,14 +260,9 @@ def flush(done=None):
             except OSError as error:  # (a reset is reported once: here, not to the reader)
                 drop(user, error.strerror or error)
         if user.outbox and not user.sending:
-            user.wake.notify()
+            user.wake.notify_all()
     unsent.clear()
     turns = 0
-
-
-def hang_up(user):
-    user.gone = True  # the caller holds `lock`; the writer sends what is queued, then hangs up
-    user.wake.notify()
 
 
 def drop(user, reason=None):
@@ -292,9 +275,8 @@ def drop(user, reason=None):
 
 
 def read_lines(user):
-    """Yield the lines a connection sends, one at a time, as text (bad UTF-8 becomes U+FFFD).
-    A line over MAX_LINE bytes is refused and skipped up to its end, never buffered. Without a
-    name yet, every recv() counts against the handshake deadline."""
+    """Yield a connection's lines one at a time, as text (bad UTF-8 becomes U+FFFD). A line over
+    MAX_LINE bytes is refused and skipped, never buffered. Until the name, recv() has a deadline."""
     pending, skipping = b"", False  # a line's start; inside a refused line
     while True:
         with lock:
@@ -323,13 +305,13 @@ def read_lines(user):
                 yield line.decode("utf-8", "replace")
             else:
                 with lock:
-                    tell(user, f"* error: line too long (over {MAX_LINE} bytes), ignored")
+                    tell(f"* error: line too long (over {MAX_LINE} bytes), ignored", user)
 
 
 def admit(user):
-    """Count a new connection as nameless; False if it was closed at once. Past max_nameless, or
-    past half of it with over NAMELESS_PER_ADDRESS from this address, the newest nameless one of
-    the busiest address is closed: a flood from one address takes no place of others."""
+    """Count a new connection as nameless; False if it is refused. Past max_nameless, or past half
+    of it with over NAMELESS_PER_ADDRESS from this address, the newest nameless connection of the
+    busiest address is closed: a flood from one address takes no place of others."""
     with lock:
         nameless[user] = None
         hosts = [other.host for other in nameless]
@@ -338,7 +320,7 @@ def admit(user):
             busiest = max(set(hosts), key=hosts.count)
             victim = next(other for other in reversed(nameless) if other.host == busiest)
             nameless.pop(victim)
-            tell(victim, "* error: too many connections are waiting for a name, bye")
+            tell("* error: too many connections are waiting for a name, bye", victim)
             drop(victim, "too many connections are waiting for a name")
             return victim is not user
     return True
@@ -354,8 +336,7 @@ def name_problem(name):
     if name[0] in "@/":
         return "a name cannot start with @ or /"
     # Z* and C* are spaces, control and invisible characters; U+FFFD was bad UTF-8.
-    if any(ch.isspace() or ch == "\ufffd" or ch in INVISIBLE
-           or unicodedata.category(ch)[0] in "ZC" for ch in name):
+    if any(ch in INVISIBLE or unicodedata.category(ch)[0] in "ZC" for ch in name):
         return "a name cannot contain spaces, control or invisible characters"
     return None
 
@@ -385,16 +366,11 @@ def log(message):
         sys.stdout.flush()
 
 
-def fail(message):
-    print(message, file=sys.stderr)
-    return 1
-
-
 def run_client(name, host, port):
     try:
         sock = socket.create_connection((host, port), timeout=10)
     except OSError as error:
-        return fail(f"cannot connect to {host}:{port}: {error.strerror or error}")
+        sys.exit(f"cannot connect to {host}:{port}: {error.strerror or error}")
     sock.settimeout(None)
     welcomed, leaving = threading.Event(), threading.Event()
     receiver = threading.Thread(target=receive, args=(sock, welcomed, leaving), daemon=True)
@@ -445,8 +421,8 @@ in the chat: a line goes to everyone, "@NAME text" to NAME only; /users, /quit""
     if (args.command == "client") != bool(args.name):
         parser.error("the client needs a NAME, the server none")
     if not 0 <= args.port <= 65535:  # a client would wrap it around (99999 is 34463)
-        what = "listen on" if args.command == "server" else "connect to"
-        return fail(f"cannot {what} {args.host}:{args.port}: port must be 0-65535")
+        sys.exit(f"cannot {'listen on' if args.command == 'server' else 'connect to'} "
+                 f"{args.host}:{args.port}: port must be 0-65535")
     if args.command == "server":
         return run_server(args.host, args.port)
     return run_client(args.name, args.host, args.port)
