@@ -167,7 +167,9 @@ def join(user, name):
     with lock:
         if not name or user.gone:  # an empty line is no try
             return
-        problem = name_problem(name) or name_key(name) in users and f"the name {name} is taken"
+        problem = name_problem(name)
+        if not problem and name_key(name) in users:
+            problem = f"the name {name} is taken"
         if problem:
             return tell(f"* error: {problem}; send another name", user)
         user.sock.settimeout(None)  # a user in the chat may stay silent as long as they like

@@ -1,15 +1,18 @@
-"""What a sandboxed program may use, and the one limit the grader enforces from outside: its folder.
+"""What a sandboxed program may use, and the one limit the grader enforces from outside: its folder;
+and the environment it gets (nothing of the teacher's but what a terminal needs).
 
 The boot (grader/shim/boot.py) sets the rlimits in the child from a Limits; the watchdog of
 grader.sandbox.process measures the working copy (disk_usage) every DISK_POLL s.
 """
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..messages import Msg
+from .cleanup import SANDBOX_MARK
 
 # How often the watchdog looks at the working copy's size: a program writing as fast as it can
 # overshoots the disk limit by what it writes in this time.
@@ -73,3 +76,27 @@ def disk_message(excess: str, limits: Limits) -> Msg:
 def cpu_message(limits: Limits) -> Msg:
     """Why a program that the CPU limit ended (SIGXCPU) is gone, for the student."""
     return Msg("sandbox.cpu_limit", seconds=limits.cpu_seconds)
+
+
+_ENV_KEPT = {"PATH", "LANG", "LANGUAGE", "TERM", "TZ"}
+
+
+def environment(workdir: Path, config: dict) -> dict[str, str]:
+    """Only what a program needs from a terminal: the teacher's environment may hold tokens and
+    passwords. GRADER_* variables pass, so that a test can mark what a grading starts."""
+    env = {k: v for k, v in os.environ.items()
+           if k in _ENV_KEPT or k.startswith(("LC_", "GRADER_"))}
+    env.update(
+        PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8", PYTHONDONTWRITEBYTECODE="1",
+        # Same set iteration order on every run, so grading twice gives the same verdicts.
+        PYTHONHASHSEED="0",
+        # glibc gives each thread its own 64 MiB malloc arena of address space; with RLIMIT_AS
+        # at 1 GiB a server with a few dozen threads would die of reservations, not of use.
+        MALLOC_ARENA_MAX="2",
+        TMPDIR=str(workdir),
+        # "~/chat_log.txt" and Path.home() land in the copy too, and are removed with it.
+        HOME=str(workdir),
+        **{SANDBOX_MARK: str(workdir)},
+        GRADER_SHIM=json.dumps(config),
+    )
+    return env

@@ -22,12 +22,11 @@ from typing import Callable, Sequence
 from .. import waiting
 from ..kernel import procfs, syscalls
 from ..messages import Msg
-from .cleanup import KILL_PATIENCE, SANDBOX_MARK, kill_all, remove_tree
-from .limits import DISK_POLL, DISK_SETTLE, Limits, cpu_message, disk_excess, disk_message, disk_usage
+from .cleanup import KILL_PATIENCE, kill_all, remove_tree
+from .limits import DISK_POLL, DISK_SETTLE, Limits, cpu_message, disk_excess, disk_message, disk_usage, environment
 from .output import BOOT, READ_CHUNK, Capture, drain, main_thread_place, read_dump, shorten_traceback
 from .stdin import Stdin
 
-_ENV_KEPT = {"PATH", "LANG", "LANGUAGE", "TERM", "TZ"}
 _MAX_EVENTS = 10_000
 _MAX_EVENT_LINE = 1 << 16
 # Once more output has come than the capture keeps, the pipe is enlarged and the reader pauses this
@@ -52,27 +51,6 @@ class Binding:
     kind: str            # "tcp" (reported when listen() is called) or "udp" (a SOCK_DGRAM socket is bound)
     port: int            # the real port on 127.0.0.1
     requested: tuple     # the (host, port) the student code asked for, e.g. ("0.0.0.0", 5555)
-
-
-def _environment(workdir: Path, config: dict) -> dict[str, str]:
-    """Only what a program needs from a terminal: the teacher's environment may hold tokens and
-    passwords. GRADER_* variables pass, so that a test can mark what a grading starts."""
-    env = {k: v for k, v in os.environ.items()
-           if k in _ENV_KEPT or k.startswith(("LC_", "GRADER_"))}
-    env.update(
-        PYTHONUNBUFFERED="1", PYTHONIOENCODING="utf-8", PYTHONDONTWRITEBYTECODE="1",
-        # Same set iteration order on every run, so grading twice gives the same verdicts.
-        PYTHONHASHSEED="0",
-        # glibc gives each thread its own 64 MiB malloc arena of address space; with RLIMIT_AS
-        # at 1 GiB a server with a few dozen threads would die of reservations, not of use.
-        MALLOC_ARENA_MAX="2",
-        TMPDIR=str(workdir),
-        # "~/chat_log.txt" and Path.home() land in the copy too, and are removed with it.
-        HOME=str(workdir),
-        **{SANDBOX_MARK: str(workdir)},
-        GRADER_SHIM=json.dumps(config),
-    )
-    return env
 
 
 _live_programs: "weakref.WeakSet[Program]" = weakref.WeakSet()
@@ -144,7 +122,7 @@ class Program:
                 # -S: the standard library only, whatever is installed next to the grader (no
                 # site-packages, no .pth hooks, no sitecustomize); the boot restores exit() & co.
                 [self.python, "-S", str(BOOT), script, *args], cwd=self.workdir,
-                env=_environment(self.workdir, config),
+                env=environment(self.workdir, config),
                 stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, bufsize=0,
                 pass_fds=(events_w, stacks_w), start_new_session=True)
