@@ -55,7 +55,7 @@ class MainScenario(Scenario):
         self.multi_user(users, server)
         # Late: Cyrillic and an emoji are what most often breaks a student's client or the server's
         # thread for Alice (`.encode("ascii")`), and nothing of the chat for four may hang on that.
-        self.unicode(alice, bob, server)
+        self.unicode(alice, bob, server, also=[carol, dave])
         seen.echo = EchoObs(echoed, seen.multi.echo, seen.multi.dupes)
         seen.join = self.join_obs(seen_join, two_user=seen.two_user)
         if seen.two_user:  # leave with a user who really is in the chat
@@ -121,7 +121,7 @@ class MainScenario(Scenario):
         seen.broadcast = BroadcastObs(True, console=True)
         seen.multi = MultiObs(console=True)
         self.sender_name(alice, console, segment_with(console.text(), token))
-        self.unicode(alice, console, server)
+        self.unicode(alice, console, server, also=[])
         seen.echo = EchoObs(("Alice",) if alice.count(token) else ())
         seen.private = PrivateObs(console=True)
         seen.join = JoinObs(console_told=joined)
@@ -164,12 +164,16 @@ class MainScenario(Scenario):
         around = self.users.server_part(segment_with(reader.text(mark), token) if arrived else "", alice, token)
         self.seen.sender = SenderObs(reader.name, arrived, around, first_around, self.users.adds_name(alice, token))
 
-    def unicode(self, alice: Peer, reader, server: Server) -> None:
-        token, mark = self.token(), reader.mark()
+    def unicode(self, alice: Peer, reader, server: Server, also: list) -> None:
+        """Alice's line in Cyrillic with an emoji must reach `reader`; it is let reach `also` too, so
+        that none of it arrives late inside the leave that follows (as if it came with a notice)."""
+        token, mark, marks = self.token(), reader.mark(), [p.mark() for p in also]
         text = UNICODE_TEXT.format(token=token)
         self.say("unicode", alice, text)
         arrived = reader.wait_token(token, self.h.left(DELIVERY), mark)
         self.got("unicode", reader, mark)
+        if arrived:
+            self.missed("unicode", token, also, marks, time.monotonic() + self.h.left(DELIVERY / 2))
         self.seen.unicode = UnicodeObs(reader.name, text, token, arrived, reader.text(mark),
                                        self.server_state("unicode", server),
                                        None if arrived else self.users.not_sent(alice, token))
