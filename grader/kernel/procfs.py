@@ -1,4 +1,4 @@
-"""Processes and their threads, read from Linux /proc.
+"""Processes and their threads, read from Linux /proc; and the rows of its socket tables (/proc/net).
 
 Every reader tolerates processes and threads that end while it looks: what is gone is skipped (or
 read as None), never an error. One parser reads every stat file, of a process or of a thread.
@@ -149,3 +149,16 @@ def socket_inode(pid: int, fd: int) -> int | None:
     except OSError:
         return None
     return int(target[8:-1]) if target.startswith("socket:[") else None
+
+
+def socket_table(*tables: str) -> Iterator[list[str]]:
+    """The rows of /proc/net socket tables (tcp, tcp6, udp...: one socket a row, its fields split),
+    the header left out; a table that cannot be read gives none."""
+    for table in tables:
+        try:
+            with open(f"/proc/net/{table}") as f:
+                next(f, None)
+                rows = [line.split() for line in f]
+        except OSError:
+            continue
+        yield from rows

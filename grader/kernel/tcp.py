@@ -15,6 +15,8 @@ import termios
 import threading
 from typing import NamedTuple
 
+from .procfs import socket_table
+
 NETLINK_SOCK_DIAG = 4
 SOCK_DIAG_BY_FAMILY = 20
 NLM_F_REQUEST = 1
@@ -30,7 +32,6 @@ INET_DIAG_INFO = 2
 TCP_INFO_BYTES_RECEIVED = 128      # offset of tcpi_bytes_received in struct tcp_info (Linux >= 4.1)
 _NLMSG_HEADER = 16
 _INET_DIAG_MSG = 72
-_TABLES = ("/proc/net/tcp", "/proc/net/tcp6")
 _V4 = socket.inet_aton("127.0.0.1") + bytes(12)
 _V4_MAPPED = socket.inet_pton(socket.AF_INET6, "::ffff:127.0.0.1")
 _local = threading.local()         # one netlink socket per thread: replies must match requests
@@ -119,22 +120,18 @@ def _lookup(nl: socket.socket, family: int, address: bytes, port: int, peer_port
 # -- /proc/net/tcp -----------------------------------------------------------------------------
 
 def _by_table(port: int, peer_port: int) -> Connection | None:
-    for table in _TABLES:
+    for fields in socket_table("tcp", "tcp6"):
         try:
-            with open(table) as f:
-                next(f)
-                for line in f:
-                    fields = line.split()
-                    local, remote = fields[1], fields[2]
-                    if int(local.rsplit(":", 1)[1], 16) != port or int(remote.rsplit(":", 1)[1], 16) != peer_port:
-                        continue
-                    wqueue, rqueue = (int(q, 16) for q in fields[4].split(":"))
-                    inode, state = int(fields[9]), int(fields[3], 16)
-                    if state in _CLOSED and inode == 0:   # as sock_diag: closed by the server
-                        return None
-                    return Connection(rqueue, wqueue, inode, None, state)
-        except (OSError, StopIteration, IndexError, ValueError):
+            local, remote = fields[1], fields[2]
+            if int(local.rsplit(":", 1)[1], 16) != port or int(remote.rsplit(":", 1)[1], 16) != peer_port:
+                continue
+            wqueue, rqueue = (int(q, 16) for q in fields[4].split(":"))
+            inode, state = int(fields[9]), int(fields[3], 16)
+        except (IndexError, ValueError):
             continue
+        if state in _CLOSED and inode == 0:   # as sock_diag: closed by the server
+            return None
+        return Connection(rqueue, wqueue, inode, None, state)
     return None
 
 

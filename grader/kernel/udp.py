@@ -1,7 +1,7 @@
 """UDP facts from the kernel: what waits unread at a bound socket."""
 from __future__ import annotations
 
-_TABLES = ("/proc/net/udp", "/proc/net/udp6")
+from .procfs import socket_table
 
 
 def unread(port: int) -> int | None:
@@ -9,14 +9,10 @@ def unread(port: int) -> int | None:
     kernel counts their buffers, not their bytes: 0 is all that can be relied on); None if no such
     socket is seen in this network namespace."""
     found = None
-    for table in _TABLES:
+    for fields in socket_table("udp", "udp6"):
         try:
-            with open(table) as f:
-                next(f)
-                for line in f:
-                    fields = line.split()
-                    if int(fields[1].rsplit(":", 1)[1], 16) == port:
-                        found = (found or 0) + int(fields[4].split(":")[1], 16)
-        except (OSError, StopIteration, IndexError, ValueError):
+            if int(fields[1].rsplit(":", 1)[1], 16) == port:
+                found = (found or 0) + int(fields[4].split(":")[1], 16)
+        except (IndexError, ValueError):
             continue
     return found
