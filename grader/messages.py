@@ -251,6 +251,9 @@ EN = {
     "note.client_sent_nothing": "the student's client connected but sent nothing of what was typed into it (a "
                                 "window of its own, or it stopped{why}): the dialect was guessed from the server's code",
     "note.no_message": "the client did not send the typed message; its framing was guessed",
+    "note.client_not_showing": "{user}'s client got {sender}'s message but did not show it within {seconds} s: a client "
+                               "that reads from the server only after its user has typed a line shows messages late "
+                               "(it needs a thread that receives)",
     "note.name_in_text": "no name handshake: the client puts the name into every message",
     # the report
     "report.head": "{submission}: {score} / {max} ({transport}, graded in {seconds} s)",
@@ -529,6 +532,9 @@ RU = {
     "note.client_sent_nothing": "клиент студента подключился, но не отправил ничего из введённого (своё окно или "
                                 "он остановился{why}): протокол угадан по коду сервера",
     "note.no_message": "клиент не отправил введённое сообщение; его формат угадан",
+    "note.client_not_showing": "клиент {user} получил сообщение {sender}, но не показал его за {seconds} с: клиент, "
+                               "который читает сервер только после того, как пользователь ввёл строку, показывает "
+                               "сообщения с опозданием (нужен поток, который принимает)",
     "note.name_in_text": "имя при входе не передаётся: клиент вписывает его в каждое сообщение",
     "report.head": "{submission}: {score} / {max} ({transport}, проверено за {seconds} с)",
     "report.two_user": "чат на двоих: балл ограничен",

@@ -21,3 +21,13 @@ def test_model_solution_gets_full_marks():
     result = grade(str(ROOT / "chat.py"), RUBRIC)
     assert result.score == RUBRIC.max_score, explain(result)
     assert all(c.status == "pass" for c in result.checks), explain(result)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(60)
+def test_a_client_that_shows_what_it_got_only_after_typing_is_noted_and_chat_py_is_not():
+    late = grade(str(ROOT / "assignments" / "examples" / "input_then_recv_client"), RUBRIC)
+    assert [n for n in late.notes if "did not show it within" in n] == [
+        "Bob's client got Alice's message but did not show it within 1 s: a client that reads from the server only "
+        "after its user has typed a line shows messages late (it needs a thread that receives)"]
+    assert not [n for n in grade(str(ROOT / "chat.py"), RUBRIC).notes if "did not show" in n]

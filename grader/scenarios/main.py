@@ -12,6 +12,7 @@ import time
 
 from .. import notices, users
 from ..harness import Server, ServerDown
+from ..messages import Msg
 from ..kernel import procfs, syscalls, tcp
 from ..observations import (BroadcastObs, EchoObs, JoinObs, LeaveObs, MainObs, MultiObs, PrivateObs,
                             RegistersObs, SenderObs, Start, StartObs, UnicodeObs, segment_with, two_user_pattern)
@@ -20,6 +21,7 @@ from ..reasons import Reason
 from .base import DELIVERY, NOTICE, SETTLE, Console, Scenario
 
 UNICODE_TEXT = "Привет, мир! 👋 {token}"
+SHOW_WAIT = 1.0   # s for a client to print a message that has reached it
 
 
 class MainScenario(Scenario):
@@ -44,6 +46,7 @@ class MainScenario(Scenario):
             self.leave(bob, [alice, carol], server)
             return
         seen.broadcast = BroadcastObs(True, seconds=DELIVERY)
+        self.shown(bob, alice, token, mark)
         self.form = notices.RelayedForm.seen(bob.text(mark), "Alice", f"hello {token}")   # what deliver() sent
         first_around = segment_with(bob.text(), token)
         echoed = ("Alice",) if alice.count(token) else ()
@@ -62,6 +65,17 @@ class MainScenario(Scenario):
             self.leave(bob, [alice], server)
         else:
             self.leave(dave, [alice, bob, carol], server)
+
+    def shown(self, reader, sender: Peer, token: str, mark: int) -> None:
+        """A message that reached `reader`'s client must show on its screen, as a TA watching it sees
+        it: where it does not within SHOW_WAIT, a note says so (the verdicts judge what reached the
+        client, on the wire)."""
+        if not isinstance(reader, users.ClientPeer) or any(n.key == "note.client_not_showing"
+                                                           for n in self.h.dialect.notes):
+            return
+        if not reader.user.wait_until(lambda: token in reader.seen(mark), self.h.left(SHOW_WAIT)):
+            self.h.dialect.notes.append(Msg("note.client_not_showing", user=reader.name, sender=sender.name,
+                                            seconds=f"{SHOW_WAIT:g}"))
 
     def start(self) -> tuple[Peer | None, Server | None]:
         """Start the server and register Alice; (None, None) when it goes no further."""
