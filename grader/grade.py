@@ -65,6 +65,7 @@ class Result:
             "checks": [c.as_json() for c in self.checks],
             "seconds": round(self.seconds, 2),
             "dialect": self.dialect,
+            "notes": self.notes,
             **({"python": self.python} if self.python else {}),
             **({"isolation": self.isolation.as_json()} if self.isolation else {}),
             **({"runs": self.runs, "changed": self.changed, "scores": self.scores} if self.runs > 1 else {}),

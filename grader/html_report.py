@@ -195,5 +195,7 @@ def detail(i: int, row: dict, say, lang: str) -> str:
         lines.append(f'<tr><td>{MARKS.get(c["status"], "?")}</td><td>{escape(c["id"])}</td>'
                      f'<td class="num">{_num(c["points"])} / {_num(c["max_points"])}</td>'
                      f'<td><div class="reason">{escape(c["message"])}</div>{transcript}</td></tr>')
+    notes = "".join(f"<li>{escape(n)}</li>" for n in row.get("notes", []))
     return (head + f'<table><tr><th></th><th>{say("html.col.check")}</th><th class="num">{say("html.col.points")}</th>'
-            f'<th>{say("html.col.reason")}</th></tr>' + "".join(lines) + "</table></details>")
+            f'<th>{say("html.col.reason")}</th></tr>' + "".join(lines) + "</table>"
+            + (f'<div>{say("html.notes")}:</div><ul class="notes">{notes}</ul>' if notes else "") + "</details>")

@@ -85,6 +85,7 @@ def gradescope(result: Result) -> str:
     if result.two_user:
         summary.append(Msg("report.two_user").render(result.lang))
     summary.append(Msg("report.dialect", dialect=result.dialect).render(result.lang))
+    summary += [Msg("report.note", note=n).render(result.lang) for n in result.notes]
     return json.dumps({
         "score": result.score,
         "execution_time": round(result.seconds, 1),

@@ -30,4 +30,5 @@ def test_a_client_that_shows_what_it_got_only_after_typing_is_noted_and_chat_py_
     assert [n for n in late.notes if "did not show it within" in n] == [
         "Bob's client got Alice's message but did not show it within 1 s: a client that reads from the server only "
         "after its user has typed a line shows messages late (it needs a thread that receives)"]
+    assert late.as_json()["notes"] == late.notes   # in --format json, and so in a class's rows and HTML report
     assert not [n for n in grade(str(ROOT / "chat.py"), RUBRIC).notes if "did not show" in n]

@@ -168,3 +168,12 @@ def test_the_dialect_line_says_what_is_typed_for_a_private_message_where_the_cli
     typed = Dialect(private_typed=typed_private(("PM",), "@{to} {text}"))
     assert render(describe(typed), "en").endswith("private messages typed as 'PM {to} {text}' | '@{to} {text}'")
     assert render(describe(typed), "ru").endswith("личные сообщения набираются как 'PM {to} {text}' | '@{to} {text}'")
+
+
+def test_notes_go_into_every_format_of_a_single_report():
+    noted = result()
+    noted.notes = ["every scripted user typed into a running copy of the student's client"]
+    assert "  note: every scripted user typed into a running copy of the student's client" in report.text(noted)
+    assert noted.as_json()["notes"] == noted.notes
+    assert json.loads(report.gradescope(noted))["output"].split("\n")[-1] == (
+        "note: every scripted user typed into a running copy of the student's client")

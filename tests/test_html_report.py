@@ -38,6 +38,7 @@ def rows() -> list[dict]:
         {"t": 0.0, "user": "Alice", "event": "sent", "text": "token-7f3a </pre><script>x()</script>"},
         {"t": 3.01, "user": "", "event": "note", "text": "Bob got nothing within 3 s"}]
     out[2]["checks"][3]["transcript"] = [{"t": 0.2, "user": "server", "event": "server", "text": "bye\x1b[2J"}]
+    out[1]["notes"] = ["Bob's client got Alice's message but did not show it within 1 s <b>"]
     out[0]["similar"] = [{"id": "kuznetsova", "share": 0.93}]
     out[4]["similar"] = [{"id": "ivanov", "share": 0.93}]
     out.append({"id": "zhukov", "submission": "zhukov.zip", "score": 0, "max_score": 20.0, "transport": None,
@@ -124,6 +125,13 @@ def test_transcripts_are_in_the_students_details(page):
     assert "0.00 s  Alice sent: token-7f3a </pre><script>x()</script>" in details
     assert "3.01 s  Bob got nothing within 3 s" in details and "0.20 s  server printed: bye\\x1b[2J" in details
     assert p.count("pre", **{"class": "transcript"}) == 2
+
+
+def test_a_students_notes_are_in_their_detail(page):
+    html, p = page
+    assert p.count("ul", **{"class": "notes"}) == 1   # petrov's; the others have none
+    assert "How the grader ran the programs:Bob's client got Alice's message but did not show it within 1 s <b>" \
+        in p.all_text("Every student's checks")
 
 
 def test_everything_a_student_wrote_is_escaped_and_nothing_runs_or_loads(page):
