@@ -116,6 +116,7 @@ class Upstream:
     kind: str = "tcp"
     connected: bool = True
     reads: bool = True
+    sent_fin: bool = False   # the client ended its side; the relay still reads the server
 
     def received_all(self) -> bool:
         return True
@@ -132,10 +133,10 @@ def upstreams(relay: Relay, port: int) -> list[Upstream] | None:
     for conn in sorted({e.conn for e in events if e.kind == "open"}):
         local = relay.upstream_port(conn)
         sent = sum(len(e.data) for e in events if e.conn == conn and e.kind == "c2s")
-        if local is not None:
-            found.append(Upstream(port, local, sent))
-            continue
         state = states.get(conn)
+        if local is not None:
+            found.append(Upstream(port, local, sent, sent_fin=state is not None and state.to_server != "open"))
+            continue
         if state is not None and state.connecting and state.to_server == "open":
             found.append(Upstream(port, 0, sent))
         elif (state is not None and state.to_server != "open") or any(e.conn == conn and e.kind == "close"

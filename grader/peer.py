@@ -161,6 +161,8 @@ class Peer:
     def connected(self) -> bool:
         return self._sock is not None
 
+    sent_fin = False   # close() ends both sides at once: then it is not connected
+
     def unacknowledged(self) -> int:
         """Bytes sent that the server's kernel has not acknowledged yet (SIOCOUTQ)."""
         sock = self._sock

@@ -7,7 +7,8 @@ once the server provably cannot act any more: every thread of it is blocked in a
 input ends (recv or accept on a known socket, poll/select/epoll or a lock without a timeout, or a
 send to a user of ours who never reads), no CPU was used between two looks, no input it waits for
 is there or on its way (bytes a user sent that the server's kernel has not received yet count as on
-their way; where the kernel does not say how many it received, any byte counts as on its way), and
+their way; where the kernel does not say how many it received, any byte counts as on its way; so
+does the end of a user who has closed, until the server has closed its end of that connection), and
 the user who waits has received all the server sent it. A server that runs, sleeps, polls or sends
 with a timeout, or has child processes, is waited for to the full timeout, so no verdict rests on
 less evidence than before. The system call numbers are x86-64's; elsewhere nothing ends early.
@@ -49,6 +50,7 @@ class User(Protocol):
     sent: int            # bytes the kernel took from it
     reads: bool          # False: a user that never reads
     connected: bool      # False once it has closed or reset the connection
+    sent_fin: bool       # it has ended its sending side (a FIN), and may still read
 
     def received_all(self) -> bool: ...
 
@@ -81,8 +83,8 @@ def _nothing_to_act_on(server: Server, users: Iterable[User], waits: list[Wait])
             if (end.inode == 0 and accepting) or watching or end.inode in read_inodes:
                 return False
             continue
-        if end.state == tcp.TCP_CLOSE_WAIT and end.inode in read_inodes:
-            return False   # its FIN is in: the thread shown reading it has not run yet (a loaded machine)
+        if (end.state == tcp.TCP_CLOSE_WAIT or user.sent_fin) and (end.inode in read_inodes or watching):
+            return False   # its FIN is in or on its way: the thread shown reading it has not run yet
         if not user.reads:
             send_inodes.discard(end.inode)
         elif end.wqueue:   # still on its way to the user

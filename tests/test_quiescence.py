@@ -257,7 +257,7 @@ class _Server:
 
 
 class _User:
-    kind, sent, reads, connected = "tcp", 0, True, True
+    kind, sent, reads, connected, sent_fin = "tcp", 0, True, True, False
 
     def __init__(self, port, local_port):
         self.port, self.local_port = port, local_port
@@ -301,3 +301,22 @@ def test_the_end_of_a_user_who_has_gone_is_input_until_the_server_has_closed_it(
         conn.close()
         assert waiting.poll_until(lambda: tcp.connection(port, gone.local_port) is None, 5)
         assert quiescence._nothing_to_act_on(_Server(port), [gone], waits)
+
+
+@pytest.mark.timeout(30)
+def test_a_fin_on_its_way_to_a_thread_shown_reading_is_input():
+    """A relay's user who has ended its side (the client closed; the relay passes the FIN on, and
+    still reads the server) is about to be seen leaving while the server's end does not have the FIN
+    yet: on a loaded machine that moment is long enough for a leave notice wait to give up."""
+    with socket.create_server(("127.0.0.1", 0)) as srv, socket.create_connection(srv.getsockname()) as user:
+        conn, _ = srv.accept()
+        with conn:
+            port = srv.getsockname()[1]
+            leaving = _User(port, user.getsockname()[1])
+            waits = [syscalls.Wait("fd", conn.fileno())]
+            assert quiescence._nothing_to_act_on(_Server(port), [leaving], waits)
+            leaving.sent_fin = True   # the FIN not sent yet here: the server's end looks as it was
+            assert tcp.connection(port, leaving.local_port).state == tcp.TCP_ESTABLISHED
+            assert not quiescence._nothing_to_act_on(_Server(port), [leaving], waits)
+            assert quiescence._nothing_to_act_on(_Server(port), [leaving], [])   # nobody reads it
+
