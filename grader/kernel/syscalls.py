@@ -38,12 +38,21 @@ class Wait(NamedTuple):
     fd: int
 
 
+def _call(syscall: str) -> tuple[int, list[int]] | None:
+    """The number and the six arguments of one /proc/PID/task/TID/syscall line; None if the thread
+    is not in a system call ("running", or "-1 ...")."""
+    fields = syscall.split()
+    if len(fields) < 7 or not fields[0].isdigit():
+        return None
+    return int(fields[0]), [int(a, 16) for a in fields[1:7]]
+
+
 def decode(syscall: str) -> Wait | None:
     """The Wait of one /proc/PID/task/TID/syscall line; None if the call may end by itself."""
-    fields = syscall.split()
-    if len(fields) < 7 or not fields[0].isdigit():   # "running", or "-1 ...": not in a system call
+    call = _call(syscall)
+    if call is None:
         return None
-    nr, args = int(fields[0]), [int(a, 16) for a in fields[1:7]]
+    nr, args = call
     if nr in _ON_FD:
         return Wait("fd", args[0])
     if nr in _ACCEPT:
@@ -64,30 +73,32 @@ def decode(syscall: str) -> Wait | None:
     return None
 
 
-def thread_wait(pid: int, tid: int | str) -> Wait | None:
-    """What thread `tid` of `pid` is blocked on; None if it runs, sleeps with a timeout, is gone, or
-    this is not x86-64."""
+def _sleeping_in(pid: int, tid: int | str) -> str | None:
+    """The syscall line of thread `tid` of `pid` while it sleeps; None if it runs, is gone, or this
+    is not x86-64."""
     if not SUPPORTED:
         return None
     found = stat(pid, tid)
     if found is None or found.state != "S":
         return None
     syscall = thread_file(pid, tid, "syscall")
-    return None if syscall is None else decode(syscall.decode("ascii", "replace"))
+    return None if syscall is None else syscall.decode("ascii", "replace")
+
+
+def thread_wait(pid: int, tid: int | str) -> Wait | None:
+    """What thread `tid` of `pid` is blocked on; None if it runs, sleeps with a timeout, is gone, or
+    this is not x86-64."""
+    syscall = _sleeping_in(pid, tid)
+    return None if syscall is None else decode(syscall)
 
 
 def connecting(pid: int, tid: int | str) -> bool:
     """Whether thread `tid` of `pid`, which the caller knows to be in a connect(), sleeps there: in
     connect() itself or, for a socket with a timeout, in the poll() of its one fd that waits for the
     handshake (thread_wait() cannot tell that poll from any other, and says None)."""
-    if not SUPPORTED:
-        return False
-    found = stat(pid, tid)
-    syscall = thread_file(pid, tid, "syscall") if found is not None and found.state == "S" else None
-    fields = syscall.split() if syscall is not None else []
-    if len(fields) < 7 or not fields[0].isdigit():
-        return False
-    return int(fields[0]) == _CONNECT or (int(fields[0]) == _POLL and int(fields[2], 16) == 1)
+    syscall = _sleeping_in(pid, tid)
+    call = _call(syscall) if syscall is not None else None
+    return call is not None and (call[0] == _CONNECT or (call[0] == _POLL and call[1][1] == 1))
 
 
 def blocked(pid: int) -> tuple[int, list[Wait]] | None:

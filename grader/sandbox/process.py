@@ -343,6 +343,7 @@ class Program:
         if not self.alive() or self.stdin_pending():
             return False
         first = syscalls.blocked(self.pid)
+        # (a line typed while the threads were looked at would be pending now)
         return (first is not None and ("fd", 0) in first[1] and syscalls.still_blocked(self.pid, first)
                 and not self.stdin_pending())
 
