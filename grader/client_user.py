@@ -18,9 +18,10 @@ and on new output alike; every wait is bounded, and the bounds below are reached
 awaited thing does not happen (a client that does not exit, one that never sends the name). The one
 pause every user costs is JOIN_QUIET of silence on its wire after the name went out.
 
-leave() leaves the way a user does: the leave command the client's code compares its input with,
-then, while the process still runs, Ctrl+C (SIGINT to its process group), end of input, and closing
-the terminal (kill), recording after each step what the server got and how the connections stand.
+leave() leaves the way a user does, once the client has read all that reached it (the screen has
+settled): the leave command the client's code compares its input with, then, while the process
+still runs, Ctrl+C (SIGINT to its process group), end of input, and closing the terminal (kill),
+recording after each step what the server got and how the connections stand.
 """
 from __future__ import annotations
 
@@ -32,8 +33,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from . import sandbox, wire
-from .kernel import syscalls
+from . import sandbox, waiting, wire
+from .kernel import procfs, syscalls
+from .relay_ends import unread_by_client
 from .relay import ConnState, Event, Relay
 
 # How long start() waits for the client to show a sign of life (connect, print, exit): on a loaded
@@ -104,47 +106,6 @@ class Leave:
     @property
     def server_got(self) -> bytes:
         return b"".join(step.server_got for step in self.steps)
-
-
-@dataclass
-class Upstream:
-    """One of a relay's connections to the server, as grader.quiescence sees a scripted user: the
-    relay reads all the server sends at once, and the bytes it took from the client are `sent`."""
-    port: int
-    local_port: int
-    sent: int
-    kind: str = "tcp"
-    connected: bool = True
-    reads: bool = True
-    sent_fin: bool = False   # the client ended its side; the relay still reads the server
-
-    def received_all(self) -> bool:
-        return True
-
-
-def upstreams(relay: Relay, port: int) -> list[Upstream] | None:
-    """The relay's connections to the server on `port`, for the "server can do nothing more" policy:
-    those still open, those still connecting (local port 0: the server has not accepted them, and
-    they wait in a full backlog), and those that have ended (not connected, with the port they had,
-    as a raw user that closed or reset); None while one has just opened and is not connecting yet."""
-    events = relay.events()
-    states = {s.conn: s for s in relay.connections()}
-    found = []
-    for conn in sorted({e.conn for e in events if e.kind == "open"}):
-        local = relay.upstream_port(conn)
-        sent = sum(len(e.data) for e in events if e.conn == conn and e.kind == "c2s")
-        state = states.get(conn)
-        if local is not None:
-            found.append(Upstream(port, local, sent, sent_fin=state is not None and state.to_server != "open"))
-            continue
-        if state is not None and state.connecting and state.to_server == "open":
-            found.append(Upstream(port, 0, sent))
-        elif (state is not None and state.to_server != "open") or any(e.conn == conn and e.kind == "close"
-                                                                      for e in events):
-            found.append(Upstream(port, relay.upstream_port(conn, closed_too=True) or 0, sent, connected=False))
-        else:
-            return None
-    return found
 
 
 def _argv(args: Sequence[str], name: str, on_argv: bool) -> tuple[list[str], bool]:
@@ -433,6 +394,7 @@ class ClientUser:
         leave, best first; only the first is typed. `grace`: how long each step waits for the
         client to exit (less if the client is stuck, with launch(stop_early=...)), and then for
         its connections' ends to reach the relay."""
+        waiting.poll_until(self._read_all, grace)
         steps = []
         for action in LEAVE_STEPS:
             if action == "command" and not commands:
@@ -445,6 +407,19 @@ class ClientUser:
             if not self.program.alive():
                 break
         return Leave(tuple(steps))
+
+    def _read_all(self) -> bool:
+        """Whether the client has read all that reached it, or none of its threads is about to: a
+        user leaves once the screen has settled, and a client that closes its socket with bytes
+        unread resets the connection (a server's thread may die of that, and tell nobody)."""
+        unread = unread_by_client(self.relay)
+        if not unread or not self.program.alive():
+            return True
+        blocked = syscalls.blocked(self.program.pid)
+        if blocked is None or any(w.kind == "watch" for w in blocked[1]):
+            return False
+        reading = {procfs.socket_inode(self.program.pid, w.fd) for w in blocked[1] if w.kind == "fd"}
+        return not any(end.inode in reading for end in unread)
 
     def _leave_step(self, action: str, commands: Sequence[str], grace: float) -> str | None:
         typed = None

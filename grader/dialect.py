@@ -18,7 +18,7 @@ from typing import Callable, Protocol, Sequence
 from . import sandbox
 from .kernel import syscalls
 from .messages import Msg
-from .client_user import Upstream, upstreams
+from .relay_ends import Upstream, upstreams
 from .relay import Relay
 from .submission import Submission
 

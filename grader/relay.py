@@ -19,11 +19,11 @@ sends later gets a RST); reset_server_side() sends a RST; stall() stops reading 
 (its sends to the user block once the kernel buffers are full: the slow reader), resume() reads
 again. Each is recorded as a "control" event (data b"close", b"reset", b"stall", b"resume"); once
 the server side is cut, what the client still sends is recorded as "dropped", never forwarded, and
-the client side stays open until the client ends it. connections()
-tells, per connection, how each direction ended: "open", "fin" or "reset". A `route` callable, if
-given, picks the upstream address of each new connection (a client that connects to several of the
-server's ports). settled() tells when the relay holds nothing (every thread of it blocked reading),
-so that whoever waits for an exchange to be over can wait for that rather than for a quiet moment.
+the client side stays open until the client ends it. connections() tells, per connection, how each
+direction ended: "open", "fin" or "reset". A `route` callable, if given, picks the upstream address
+of each new connection (a client that connects to several of the server's ports). settled() tells
+when the relay holds nothing (every thread of it blocked reading), so that whoever waits for an
+exchange to be over can wait for that rather than for a quiet moment.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ import os
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from .kernel import syscalls
@@ -58,6 +58,7 @@ class ConnState:
     to_server: str       # what the server got: "open", "fin" (an orderly close), "reset"
     from_server: str     # what the server did: "open", "fin", "reset"
     connecting: bool = False   # the server has not accepted it yet (its backlog is full)
+    client_port: int = field(default=0, compare=False)   # the client's end (grader.relay_ends)
 
     @property
     def closed(self) -> bool:
@@ -75,10 +76,10 @@ def _wake(sock: socket.socket) -> None:
 class _TcpPair:
     """A client connection and its upstream connection; the last pump to finish closes both."""
 
-    def __init__(self, relay: "Relay", conn: int, client: socket.socket):
+    def __init__(self, relay: "Relay", conn: int, client: socket.socket, client_port: int):
         self.relay = relay
         self.conn = conn
-        self.client = client
+        self.client, self.client_port = client, client_port
         self.upstream: socket.socket | None = None
         self.local_port = 0   # the upstream's, kept once it is closed
         self._lock = threading.Lock()
@@ -208,7 +209,7 @@ class _TcpPair:
 
     def state(self) -> ConnState:
         with self._lock:
-            return ConnState(self.conn, self.ends[b"client"], self.ends[b"server"], not self.connected.is_set())
+            return ConnState(self.conn, self.ends[b"client"], self.ends[b"server"], not self.connected.is_set(), self.client_port)
 
     def _abort_both(self) -> None:
         # Set before waking the other pump, whose recv then returns b"" that is our doing, not a
@@ -278,9 +279,8 @@ class Relay:
         with self._cond:
             if self._closed:
                 return
-            now = time.monotonic()
+            self._last = now = time.monotonic()
             self._events.append(Event(now, conn, kind, data))
-            self._last = now
             self._cond.notify_all()
 
     # -- TCP --------------------------------------------------------------------------------------
@@ -289,14 +289,14 @@ class Relay:
         conn = 0
         while True:
             try:
-                client, _ = self._sock.accept()
+                client, address = self._sock.accept()
             except OSError:
                 return  # close() shut the listening socket down
             with self._cond:
                 if self._closed:
                     client.close()
                     return
-                pair = _TcpPair(self, conn, client)
+                pair = _TcpPair(self, conn, client, address[1])
                 if self._stalled:
                     pair.flowing.clear()
                 self._pairs.append(pair)

@@ -22,7 +22,8 @@ import threading
 from typing import Callable
 
 from . import sandbox, waiting, wire
-from .client_user import NAME_WAIT, ClientUser, Leave, Mark, upstreams
+from .client_user import NAME_WAIT, ClientUser, Leave, Mark
+from .relay_ends import upstreams
 from .harness import Harness, Server
 from .kernel import tcp, udp
 from .messages import Msg

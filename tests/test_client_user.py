@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from grader import sandbox, wire
-from grader.client_user import LEAVE_STEPS, ClientUser, requested_ports, upstreams
+from grader import sandbox, waiting, wire
+from grader.client_user import LEAVE_STEPS, ClientUser, requested_ports
+from grader.relay_ends import unread_by_client, upstreams
 
 # Each drives copies of real client programs through the sandbox: seconds each, so not in the fast lane.
 pytestmark = pytest.mark.slow
@@ -139,6 +140,45 @@ def test_leave_goes_on_until_the_client_ends(kit, stopping, stubborn, last):
     # It never read the server's welcome: closing a socket with unread data sends a reset.
     assert leave.steps[-1].connections[0].to_server == "reset"
     assert alice.wait_token("* Bobby left the chat", WAIT, mark)
+
+
+# A client whose screen lags: its reading thread takes a while to get to what arrived.
+LAGGING_READER = """
+import socket, sys, threading, time
+sock = socket.create_connection(("127.0.0.1", 5555))
+sock.sendall((input() + "\\n").encode())
+def read():
+    while True:
+        time.sleep(0.3)
+        data = sock.recv(4096)
+        if not data:
+            return
+        print(data.decode(), end="", flush=True)
+threading.Thread(target=read, daemon=True).start()
+for line in sys.stdin:
+    if line.strip() == "/exit":
+        break
+    sock.sendall(line.encode())
+sock.close()
+"""
+
+
+@pytest.mark.timeout(120)
+def test_a_user_leaves_once_the_client_has_read_what_reached_it(kit, stopping):
+    # Typed at once, /exit closes a socket with a message still unread in it, and the kernel sends
+    # the server a reset for a close: a server whose thread dies of that tells nobody the user left.
+    (kit / "client.py").write_text(LAGGING_READER)
+    _, server = serve(kit, "chat.py", stopping)
+    alice, = join(stopping, ["Alice"], kit, "chat.py", server, args=("client", "{name}"))
+    bobby, = join(stopping, ["Bobby"], kit, "client.py", server)
+    mark = bobby.mark()
+    alice.type("late QZLAG")
+    arrived = lambda: wire.contains(bobby.received(mark), "QZLAG")   # noqa: E731
+    assert waiting.poll_until(lambda: arrived() and unread_by_client(bobby.relay), WAIT)   # still unread
+    leave = bobby.leave(["/exit"], GRACE)
+    assert [s.action for s in leave.steps] == ["command"] and leave.steps[0].exited
+    assert [c.to_server for c in leave.steps[0].connections] == ["fin"]
+    assert "QZLAG" in bobby.seen(mark)
 
 
 @pytest.mark.timeout(120)
