@@ -35,7 +35,7 @@ from typing import Callable, Sequence
 
 from . import sandbox, waiting, wire
 from .kernel import procfs, syscalls
-from .relay_ends import unread_by_client
+from .relay_ends import client_ends
 from .relay import ConnState, Event, Relay
 
 # How long start() waits for the client to show a sign of life (connect, print, exit): on a loaded
@@ -196,13 +196,16 @@ class ClientUser:
                kind: str = "tcp", name: str = "Alice", name_on_argv: bool = False,
                limits: sandbox.Limits = sandbox.Limits(), ports: dict[int, int] | None = None,
                stop_early: Callable[[], bool] | None = None, typed: str = "",
-               python: str | None = None, name_line: str = "{name}") -> "ClientUser":
+               python: str | None = None, name_line: str = "{name}", login: Sequence[str] = (),
+               greets: bool = False) -> "ClientUser":
         """Start the client and give it the name, without waiting (several users can start at once).
         `ports` maps each port the server's code asked for to the real one (Program.bindings), for a
         client that connects to several; `stop_early`, if given, goes to sandbox.start (the client
         can do nothing more without input: its wait_exit() ends early, so leave steps do); `typed`
         is typed first (the answer to "server or client?"); `python` runs it (None: the grader's own);
-        `name_line` is the line typed for the name ("/nick {name}" for a server that wants that)."""
+        `name_line` is the line typed for the name ("/nick {name}" for a server that wants that);
+        `login`, lines typed before it (a password), each after the server's answer to the last (and,
+        if it `greets`, the first after its greeting): launch() then waits for those answers."""
         router = _Router(server, ports) if ports and len(set(ports.values())) > 1 else None
         relay = Relay(server, kind, route=router)
         argv, on_argv = _argv(args, name, name_on_argv)
@@ -222,8 +225,18 @@ class ClientUser:
                 router.ready.set()
         user = cls(name, relay, program, on_argv)
         if not on_argv:
-            user.type_name(name_line)
+            user._log_in(login, name_line, greets)
         return user
+
+    def _log_in(self, login: Sequence[str], name_line: str, greets: bool) -> None:
+        """Type the login lines and the name, each once the server has said what it says before it:
+        typed ahead, they would reach a server that reads each with one recv() glued together."""
+        answer = Mark(0, 0) if greets and login else None
+        for i, line in enumerate((*login, name_line)):
+            if answer is not None:
+                self._wait(lambda: bool(self.received(answer)) or not self.program.alive(), JOIN_SETTLE)
+                self.relay.wait_quiet(JOIN_QUIET, JOIN_SETTLE)
+            answer = self.type(line) if i < len(login) else self.type_name(line)
 
     @classmethod
     def start(cls, *args, **kwargs) -> "ClientUser":
@@ -259,14 +272,14 @@ class ClientUser:
 
     def _waits_unheard(self) -> bool:
         """Every thread of the client is blocked waiting for input, with nothing of it on its way
-        through the relay, and what was typed is read or waits for a thread that does not read it
+        (in its socket's send queue or through the relay), and what was typed is read or waits for a thread that does not read it
         yet (False where that cannot be seen): the client waits for the next line, or for the
         server (a prompt, which an idle server never sends) before it reads the line typed ahead."""
         if not syscalls.SUPPORTED or not self.program.alive():
             return False
         crossed = self.relay.count()
         blocked = syscalls.blocked(self.program.pid)
-        if blocked is None or not self.relay.settled():
+        if blocked is None or not self.relay.settled() or any(end.wqueue for end in client_ends(self.relay)):
             return False
         if self.program.stdin_pending() and any(w.kind == "watch" or (w.kind == "fd" and w.fd == 0)
                                                 for w in blocked[1]):
@@ -412,7 +425,7 @@ class ClientUser:
         """Whether the client has read all that reached it, or none of its threads is about to: a
         user leaves once the screen has settled, and a client that closes its socket with bytes
         unread resets the connection (a server's thread may die of that, and tell nobody)."""
-        unread = unread_by_client(self.relay)
+        unread = [end for end in client_ends(self.relay) if end.rqueue]
         if not unread or not self.program.alive():
             return True
         blocked = syscalls.blocked(self.program.pid)

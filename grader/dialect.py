@@ -18,7 +18,7 @@ from typing import Callable, Protocol, Sequence
 from . import sandbox
 from .kernel import syscalls
 from .messages import Msg
-from .relay_ends import Upstream, upstreams
+from .relay_ends import Upstream, client_ends, upstreams
 from .relay import Relay
 from .submission import Submission
 
@@ -42,6 +42,7 @@ class Dialect:
     transport: str = "tcp"
     greets: bool = False                # the server speaks first and waits for the name
     name_format: str | None = "{name}"  # what a client sends as its name; None: no handshake at all
+    login: tuple[str, ...] = ()         # lines before the name (a password), each after the server's answer
     message_format: str = "{text}"      # what the client sends for a typed line; may hold {name}
     leave: str | None = None            # what the client sends before closing; None: it just closes
     private_format: str = "@{to} {text}"
@@ -163,6 +164,7 @@ STEP_PATIENCE = 1.0       # s: for what one typed line causes to settle (all of 
 LEAVE_PATIENCE = 1.5      # s: for a leave command to end a connection or the client
 QUIET = 0.25              # s of relay silence that stand in for an idle server where that cannot be seen
 LOOK_EVERY = 0.01         # s between looks while something may still act
+MAX_SECRETS = 3           # passwords from the server's code tried before the name, at most
 
 
 def learn(sub: Submission, server: "Server", timeout: float = 6.0, guess: Dialect | None = None,
@@ -179,11 +181,26 @@ def learn(sub: Submission, server: "Server", timeout: float = 6.0, guess: Dialec
     guess.transport = server.kind
     deadline = time.monotonic() + timeout
     for args in _argvs(sub):
-        dialect, exited_unheard = _learn_with(sub, server, args, deadline, replace(guess, notes=list(guess.notes)),
-                                              stuck, python)
+        dialect, exited_unheard, refused = _learn_with(sub, server, args, deadline, replace(guess, notes=list(guess.notes)),
+                                                       stuck, python)
+        # The server hung up on the name: a TA who reads its code types the password it compares the
+        # first line with, then the name.
+        for secret in _secrets(sub) if refused else ():
+            tried, _, refused = _learn_with(sub, server, args, deadline,
+                                            replace(guess, notes=list(guess.notes), login=(secret,)), stuck, python)
+            if not refused:
+                dialect = tried
+                dialect.notes.append(Msg("note.login", login=repr(secret)))
+                break
         if not exited_unheard:
             break
     return dialect
+
+
+def _secrets(sub: Submission) -> list[str]:
+    """The words the server's code compares input with that may be a password (not a leave word)."""
+    commands = set(sub.server_facts.leave_words + sub.client_facts.leave_words)
+    return [w for w in sub.server_facts.secrets if w not in commands][:MAX_SECRETS]
 
 
 def _argvs(sub: Submission) -> list[tuple[str, ...]]:
@@ -198,8 +215,8 @@ def _argvs(sub: Submission) -> list[tuple[str, ...]]:
 
 def _learn_with(sub: Submission, server: "Server", args: tuple[str, ...], deadline: float, guess: Dialect,
                 stuck: Callable | None, python: str | None) -> tuple[Dialect, bool]:
-    """The dialect learned with the client started with `args`, and whether the client exited without
-    ever connecting."""
+    """The dialect learned with the client started with `args`, whether the client exited without
+    ever connecting, and whether the server closed the connection before the first message."""
     relay = Relay(("127.0.0.1", server.port), server.kind)
     client = sandbox.start(sub.root, sub.client.script, [a.format(name=LEARN_NAME) for a in args],
                            redirect=relay.address, stdin=True, python=python,
@@ -208,9 +225,10 @@ def _learn_with(sub: Submission, server: "Server", args: tuple[str, ...], deadli
         client.write_stdin(sub.client.typed)
     try:
         reads = sub.client_facts.reads_stdin  # one that never reads stdin cannot be seen waiting for typing
-        dialect = _observe(sub, guess, _Session(client, relay, server, deadline, reads, stuck))
+        session = _Session(client, relay, server, deadline, reads, stuck)
+        dialect = _observe(sub, guess, session)
         dialect.client_args = args
-        return dialect, not client.alive() and not any(e.kind == "open" for e in relay.events())
+        return dialect, not client.alive() and not any(e.kind == "open" for e in relay.events()), session.refused
     finally:
         client.stop()
         relay.close()
@@ -225,6 +243,7 @@ class _Session:
     deadline: float
     reads_stdin: bool = True
     stuck: "Callable | None" = None   # the "server can do nothing more" policy (grader.quiescence.stuck)
+    refused: bool = False              # the server closed the connection before the first message
 
     def type(self, line: str) -> int:
         """Type a line; returns the relay's event count before it, to read what it caused."""
@@ -254,12 +273,13 @@ class _Session:
     def settled(self) -> bool:
         """The client waits for typing (or has exited), the relay holds nothing, the server is idle.
 
-        Looked at in the order bytes flow, client to server and back to the client, with no relay
-        event in between and no CPU used by the client between its two looks: then nothing can have
-        been on its way anywhere, and nothing moves until the next line is typed."""
+        Looked at in the order bytes flow, client to server (from its socket's send queue on) and back
+        to the client, with no relay event in between and no CPU used by the client between its two
+        looks: then nothing can have been on its way anywhere, and nothing moves until the next line
+        is typed."""
         before = len(self.relay.events())
         first = self._client_waits()
-        if first is False or not self.relay.settled():
+        if first is False or not self.relay.settled() or any(end.wqueue for end in client_ends(self.relay)):
             return False
         idle = _server_idle(self, self.relay)
         if idle is None:
@@ -328,19 +348,22 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
     s.wait(s.started, START_PATIENCE)
     s.settle(GREETING_PATIENCE)
     unasked = name_b in _sent(s.relay)   # from the command line, before anything was typed
+    named = 0   # the relay's events before the name
     if not unasked:
-        s.type(LEARN_NAME)
-        s.settle()
+        for line in (*guess.login, LEARN_NAME):   # each once the server has answered the last
+            named = s.type(line)
+            s.settle()
     events = s.relay.events()
+    s.refused = any(e.kind == "close" and e.data == b"server" for e in events)
     if not any(e.kind == "open" for e in events):
         guess.notes.append(Msg("note.client_silent"))
         return guess
 
-    dialect = Dialect(transport=guess.transport, port=guess.port, private_format=guess.private_format,
+    dialect = Dialect(transport=guess.transport, port=guess.port, private_format=guess.private_format, login=guess.login,
                       private_found=guess.private_found, learned_from=Msg("dialect.from_client"))
     first_c2s = next((i for i, e in enumerate(events) if e.kind == "c2s"), len(events))
     dialect.greets = any(e.kind == "s2c" for e in events[:first_c2s])
-    hello = _sent(s.relay)
+    hello = _sent(s.relay, named)
     if name_b in hello and not (dialect.greets or sub.client_facts.mentions_names):
         # Nobody asked for a name: what we typed went out as an ordinary message.
         dialect.name_format = None

@@ -176,13 +176,19 @@ class Harness:
         waiting.wait_idle(server.program.pid, self.left(SETTLE_TIMEOUT))
 
     def introduce(self, peer: Peer, wait_greeting: bool = True) -> None:
-        hello = self.dialect.hello(peer.name)
+        """The dialect's login lines, then the name, each after the server's answer to the last (the
+        first after its greeting, if it greets)."""
+        d = self.dialect
+        hello = d.hello(peer.name)
         if hello is None:
             return
-        if self.dialect.greets and wait_greeting:
-            peer.wait_data(self.left(GREETING_TIMEOUT))
-            peer.wait_quiet(0.05, self.left(0.3))
-        self.send(peer, hello)
+        answer = 0 if d.greets else None
+        for data in [*map(d.hello, d.login), hello]:
+            if answer is not None and wait_greeting:
+                peer.wait_data(self.left(GREETING_TIMEOUT), answer)
+                peer.wait_quiet(0.05, self.left(0.3))
+            answer = peer.mark()
+            self.send(peer, data)
 
     def send(self, peer: Peer, data: bytes) -> bool:
         """Send one message and let the server read it before anything else is sent.

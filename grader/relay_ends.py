@@ -3,8 +3,9 @@
 The server's ends are what the "server can do nothing more" policy (grader.quiescence) needs of a
 scripted user that is a client program behind a relay: upstreams() describes each connection the
 way a raw user describes itself. The client's ends hold in their receive queues what the client
-program has not read yet: unread_by_client() finds them (a client that closes its socket with
-bytes unread makes its kernel reset the connection instead of closing it).
+program has not read yet, and their send queues what it wrote that has not reached the relay:
+client_ends() finds them (a client that closes its socket with bytes unread makes its kernel reset
+the connection instead of closing it).
 """
 from __future__ import annotations
 
@@ -55,9 +56,12 @@ def upstreams(relay: Relay, port: int) -> list[Upstream] | None:
     return found
 
 
-def unread_by_client(relay: Relay) -> list[tcp.Connection]:
-    """The client program's end of each TCP connection of `relay` where bytes wait that it has not read."""
+def client_ends(relay: Relay) -> list[tcp.Connection]:
+    """The client program's end of each of `relay`'s TCP connections that still has one. Its rqueue
+    is what the client has not read yet; its wqueue what it wrote that the relay has not received:
+    a small write waits there (Nagle's algorithm) until the last one is acknowledged, which a server
+    that answers nothing does late (a delayed ACK: 40 ms on Linux)."""
     if relay.kind != "tcp":
         return []
     ends = (tcp.connection(state.client_port, relay.address[1]) for state in relay.connections() if state.client_port)
-    return [end for end in ends if end is not None and end.rqueue]
+    return [end for end in ends if end is not None]

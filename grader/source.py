@@ -126,6 +126,8 @@ class Facts:
                                         # they are ("LOGIN ", "NICK:", "msg"): the forms a protocol may take
     keys_read: tuple[str, ...]          # string keys read from mappings (msg["type"], obj.get("text"))
     name_prefix: str | None             # what a client writes before each message ("{name}: "), from the AST
+    secrets: tuple[str, ...]            # words a value must equal (==, !=), from the AST: a password the
+                                        # handshake may want before the name
     # numbers and names
     port_literals: frozenset[int]       # ints given to bind/connect/sendto or assigned to PORT-likes
     words: frozenset[str]               # every \w+ run of the text (a word search without a regex)

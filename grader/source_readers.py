@@ -26,6 +26,9 @@ JSON_CALLS = {"dumps", "loads", "dump", "load"}
 PORT_CALLS = {"bind", "connect", "connect_ex", "sendto", "create_connection", "create_server"}
 MAX_PORT = 65535
 MAX_WIRE_FORM = 16   # characters: longer constants compared with are sentences, not protocol forms
+# What may be a password: one word, not a command ("/quit", "@all", "!help").
+SECRET = re.compile(r"[^\s/@!]\S{0,63}")
+NOT_INPUT = re.compile(r"__name__|\bargv\b|\bplatform\b|\bos\.name\b")   # what is compared, but never received
 # A string that asks for a name: one of these words, in a sentence or a prompt (not a bare key).
 NAME_PROMPT = re.compile(r"\b(name|nick|nickname|username|login|alias|handle|имя|ник|никнейм|логин|псевдоним|зовут|"
                          r"представ\w*)\b|who are you|кто ты", re.I)
@@ -143,7 +146,26 @@ def from_tree(tree: ast.Module) -> dict[str, object]:
         "wire_forms": _wire_forms(t),
         "keys_read": _unique(s for n in t.nodes for s in [_key_read(n)] if s),
         "name_prefix": _name_prefix(t),
+        "secrets": _secrets(t, tree),
     }
+
+
+def _secrets(t: _Tree, tree: ast.Module) -> tuple[str, ...]:
+    """Words a value is compared with for equality (==, !=), as constants or through a module-level
+    name (PASSWORD = "qwerty"): what a handshake may want before the name."""
+    named = {target.id: value for node in tree.body if isinstance(node, ast.Assign)
+             for value in [_text(node.value)] if value is not None
+             for target in node.targets if isinstance(target, ast.Name)}
+    found = []
+    for n in t.of(ast.Compare):
+        if len(n.ops) != 1 or not isinstance(n.ops[0], (ast.Eq, ast.NotEq)):
+            continue
+        for side, other in ((n.left, n.comparators[0]), (n.comparators[0], n.left)):
+            value = _text(side) if isinstance(side, ast.Constant) else named.get(getattr(side, "id", None))
+            if value and not isinstance(other, ast.Constant) and SECRET.fullmatch(value) \
+                    and not NOT_INPUT.search(ast.unparse(other)):
+                found.append(value)
+    return _unique(found)
 
 
 def _wire_forms(t: _Tree) -> tuple[str, ...]:
@@ -467,4 +489,5 @@ def from_text(text: str) -> dict[str, object]:
                               if s and s.strip() and len(s) <= MAX_WIRE_FORM),
         "keys_read": _unique(TEXT_KEY.findall(text)),
         "name_prefix": None,
+        "secrets": (),
     }

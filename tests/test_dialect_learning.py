@@ -204,6 +204,30 @@ def busy_machine():
         loop.wait()
 
 
+# The same server, but it hangs up unless the first line is the password in its code.
+PASSWORD_SERVER = SERVER.replace("clients = {{}}", 'clients = {{}}\nSECRET_WORD = "swordfish"').replace(
+    """    conn.sendall("Who goes there? ".encode())""", """\
+    conn.sendall(b"Password: ")
+    if conn.recv(1024).decode().strip() != SECRET_WORD:
+        conn.close()
+        return
+    conn.sendall("Who goes there? ".encode())""")
+assert "SECRET_WORD" in PASSWORD_SERVER and "Password" in PASSWORD_SERVER
+
+
+@pytest.mark.slow   # learns five times in a row
+@pytest.mark.timeout(300)
+def test_a_server_that_hangs_up_on_the_name_is_typed_the_password_its_code_compares_the_first_line_with(tmp_path):
+    path = submission(tmp_path, "password", 0.0)
+    (path / "server.py").write_text(PASSWORD_SERVER.format(delay=0.0), encoding="utf-8")
+    for _ in range(5):
+        d = learn(path)
+        learned_login = (d.login, d.greets, d.name_format, d.message_format, d.leave)
+        assert learned_login == (("swordfish",), True, "{name}", "{text}", "/bye")
+    # Where the name is taken as it is, nothing is typed before it.
+    assert learn(submission(tmp_path, "no_password", 0.0)).login == ()
+
+
 @pytest.mark.slow   # learns ten times in a row
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("delay", [0.0, 0.5])

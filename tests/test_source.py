@@ -238,6 +238,27 @@ ROWS = [
         print(f"Hello {name}")
         sock.send(f"{text}: {name}".encode())
         """, dict(name_prefix=None)),
+    ("a password the handshake compares the first line with: a constant, or a module-level name", """
+        PASSWORD = "qwerty"
+        ADMIN = b"root"
+        if conn.recv(1024).decode().strip() != PASSWORD:
+            conn.close()
+        if "letmein" == data:
+            pass
+        if who == ADMIN:
+            pass
+        """, dict(secrets=("qwerty", "letmein", "root"))),
+    ("what is no password: commands, sentences, the program's own mode and platform, 'in' and startswith", """
+        if __name__ == "__main__":
+            if sys.argv[1] == "server" or sys.platform == "win32" or os.name == "nt":
+                pass
+        if msg == "/quit" or msg == "@all" or msg == "two words" or msg == "":
+            pass
+        if msg in ("yes", "no") or msg.startswith("hello"):
+            pass
+        if "a" == "b":
+            pass
+        """, dict(secrets=())),
     ("handshake and wrapper keywords", """
         if line.startswith("LOGIN "):
             login(line[6:])
