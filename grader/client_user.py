@@ -196,16 +196,17 @@ class ClientUser:
                kind: str = "tcp", name: str = "Alice", name_on_argv: bool = False,
                limits: sandbox.Limits = sandbox.Limits(), ports: dict[int, int] | None = None,
                stop_early: Callable[[], bool] | None = None, typed: str = "",
-               python: str | None = None, name_line: str = "{name}", login: Sequence[str] = (),
+               python: str | None = None, handshake: Sequence[str] = ("{name}",),
                greets: bool = False) -> "ClientUser":
         """Start the client and give it the name, without waiting (several users can start at once).
         `ports` maps each port the server's code asked for to the real one (Program.bindings), for a
         client that connects to several; `stop_early`, if given, goes to sandbox.start (the client
         can do nothing more without input: its wait_exit() ends early, so leave steps do); `typed`
         is typed first (the answer to "server or client?"); `python` runs it (None: the grader's own);
-        `name_line` is the line typed for the name ("/nick {name}" for a server that wants that);
-        `login`, lines typed before it (a password), each after the server's answer to the last (and,
-        if it `greets`, the first after its greeting): launch() then waits for those answers."""
+        `handshake` is the lines typed for the name, "{name}" in them replaced ("/nick {name}" for a
+        server that wants that); with more than one (a password too), each is typed after the
+        server's answer to the last (the first, if it `greets`, after its greeting): launch() then
+        waits for those answers."""
         router = _Router(server, ports) if ports and len(set(ports.values())) > 1 else None
         relay = Relay(server, kind, route=router)
         argv, on_argv = _argv(args, name, name_on_argv)
@@ -225,18 +226,18 @@ class ClientUser:
                 router.ready.set()
         user = cls(name, relay, program, on_argv)
         if not on_argv:
-            user._log_in(login, name_line, greets)
+            user._log_in(handshake, greets)
         return user
 
-    def _log_in(self, login: Sequence[str], name_line: str, greets: bool) -> None:
-        """Type the login lines and the name, each once the server has said what it says before it:
-        typed ahead, they would reach a server that reads each with one recv() glued together."""
-        answer = Mark(0, 0) if greets and login else None
-        for i, line in enumerate((*login, name_line)):
+    def _log_in(self, handshake: Sequence[str], greets: bool) -> None:
+        """Type the handshake's lines, each once the server has said what it says before it: typed
+        ahead, they would reach a server that reads each with one recv() glued together."""
+        answer = Mark(0, 0) if greets and len(handshake) > 1 else None
+        for line in handshake:
             if answer is not None:
                 self._wait(lambda: bool(self.received(answer)) or not self.program.alive(), JOIN_SETTLE)
                 self.relay.wait_quiet(JOIN_QUIET, JOIN_SETTLE)
-            answer = self.type(line) if i < len(login) else self.type_name(line)
+            answer = self.type_name(line)
 
     @classmethod
     def start(cls, *args, **kwargs) -> "ClientUser":

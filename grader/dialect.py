@@ -42,7 +42,8 @@ class Dialect:
     transport: str = "tcp"
     greets: bool = False                # the server speaks first and waits for the name
     name_format: str | None = "{name}"  # what a client sends as its name; None: no handshake at all
-    login: tuple[str, ...] = ()         # lines before the name (a password), each after the server's answer
+    login: tuple[str, ...] = ()         # the handshake's other lines (a password), each typed after the server's
+                                        # answer to the last; "{name}" among them is where the name goes (else last)
     message_format: str = "{text}"      # what the client sends for a typed line; may hold {name}
     leave: str | None = None            # what the client sends before closing; None: it just closes
     private_format: str = "@{to} {text}"
@@ -63,6 +64,11 @@ class Dialect:
     @property
     def newline(self) -> str:
         return "\n" if self.message_format.endswith("\n") else ""
+
+    def handshake(self, name_line: str = "{name}") -> list[str]:
+        """The lines of the handshake in order, the name typed as `name_line`."""
+        lines = self.login if "{name}" in self.login else (*self.login, "{name}")
+        return [name_line if line == "{name}" else line for line in lines]
 
     def hello(self, name: str) -> bytes | None:
         return None if self.name_format is None else self._frame(self.name_format, name=name)
@@ -164,7 +170,7 @@ STEP_PATIENCE = 1.0       # s: for what one typed line causes to settle (all of 
 LEAVE_PATIENCE = 1.5      # s: for a leave command to end a connection or the client
 QUIET = 0.25              # s of relay silence that stand in for an idle server where that cannot be seen
 LOOK_EVERY = 0.01         # s between looks while something may still act
-MAX_SECRETS = 3           # passwords from the server's code tried before the name, at most
+MAX_SECRETS = 3           # passwords from the server's code tried (before the name, then after it), at most
 
 
 def learn(sub: Submission, server: "Server", timeout: float = 6.0, guess: Dialect | None = None,
@@ -183,14 +189,15 @@ def learn(sub: Submission, server: "Server", timeout: float = 6.0, guess: Dialec
     for args in _argvs(sub):
         dialect, exited_unheard, refused = _learn_with(sub, server, args, deadline, replace(guess, notes=list(guess.notes)),
                                                        stuck, python)
-        # The server hung up on the name: a TA who reads its code types the password it compares the
-        # first line with, then the name.
-        for secret in _secrets(sub) if refused else ():
+        # The server hung up on the name or asked again: a TA who reads its code types the password it
+        # compares a line with, before the name or after it.
+        for login in [(w,) for w in _secrets(sub)] + [("{name}", w) for w in _secrets(sub)] if refused else ():
             tried, _, refused = _learn_with(sub, server, args, deadline,
-                                            replace(guess, notes=list(guess.notes), login=(secret,)), stuck, python)
+                                            replace(guess, notes=list(guess.notes), login=login), stuck, python)
             if not refused:
                 dialect = tried
-                dialect.notes.append(Msg("note.login", login=repr(secret)))
+                dialect.notes.append(Msg("note.login", login=repr(login[-1]), typed=" → ".join(
+                    map(repr, dialect.handshake("Alice")))))
                 break
         if not exited_unheard:
             break
@@ -216,7 +223,8 @@ def _argvs(sub: Submission) -> list[tuple[str, ...]]:
 def _learn_with(sub: Submission, server: "Server", args: tuple[str, ...], deadline: float, guess: Dialect,
                 stuck: Callable | None, python: str | None) -> tuple[Dialect, bool]:
     """The dialect learned with the client started with `args`, whether the client exited without
-    ever connecting, and whether the server closed the connection before the first message."""
+    ever connecting, and whether the server hung up or asked again before the first message had gone
+    through (a handshake it did not accept)."""
     relay = Relay(("127.0.0.1", server.port), server.kind)
     client = sandbox.start(sub.root, sub.client.script, [a.format(name=LEARN_NAME) for a in args],
                            redirect=relay.address, stdin=True, python=python,
@@ -243,7 +251,7 @@ class _Session:
     deadline: float
     reads_stdin: bool = True
     stuck: "Callable | None" = None   # the "server can do nothing more" policy (grader.quiescence.stuck)
-    refused: bool = False              # the server closed the connection before the first message
+    refused: bool = False              # the server hung up or asked again before the first message
 
     def type(self, line: str) -> int:
         """Type a line; returns the relay's event count before it, to read what it caused."""
@@ -333,11 +341,23 @@ def _speaks_unasked(s: _Session) -> bool | None:
         return None
 
 
-def _sent(relay: Relay, after: int = 0) -> bytes:
-    """Bytes the client sent on its first connection, from event number `after` on."""
+def _sent(relay: Relay, after: int = 0, until: int | None = None, kind: str = "c2s") -> bytes:
+    """Bytes the client sent (`kind` "s2c": got) on its first connection, in events `after` to `until`."""
     events = relay.events()
     first = next((e.conn for e in events if e.kind == "open"), None)
-    return b"".join(e.data for e in events[after:] if e.kind == "c2s" and e.conn == first)
+    return b"".join(e.data for e in events[after:until] if e.kind == kind and e.conn == first)
+
+
+def _refused(relay: Relay, marks: list[int]) -> bool:
+    """Whether the server hung up, or answered a line typed at one of `marks` with the prompt it had
+    shown before it (its greeting, or its answer to the line before): it did not take that line."""
+    if any(e.kind == "close" and e.data == b"server" for e in relay.events()):
+        return True
+    def prompt(data: bytes) -> str:
+        lines = data.decode("utf-8", "replace").strip().splitlines()
+        return lines[-1].strip() if lines else ""
+    answers = [_sent(relay, a, b, "s2c") for a, b in zip([0, *marks], [*marks, None])]
+    return any(prompt(after) and prompt(after) == prompt(before) for before, after in zip(answers, answers[1:]))
 
 
 def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
@@ -348,13 +368,15 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
     s.wait(s.started, START_PATIENCE)
     s.settle(GREETING_PATIENCE)
     unasked = name_b in _sent(s.relay)   # from the command line, before anything was typed
-    named = 0   # the relay's events before the name
+    marks = []   # the relay's events before each line typed
     if not unasked:
-        for line in (*guess.login, LEARN_NAME):   # each once the server has answered the last
-            named = s.type(line)
+        for line in guess.handshake(LEARN_NAME):   # each once the server has answered the last
+            marks.append(s.type(line))
             s.settle()
+    named = len(guess.handshake()) - 1 - guess.handshake().index("{name}")   # lines after the name
+    name_at, next_at = (marks[-1 - named], marks[len(marks) - named] if named else None) if marks else (0, None)
     events = s.relay.events()
-    s.refused = any(e.kind == "close" and e.data == b"server" for e in events)
+    s.refused = _refused(s.relay, marks)
     if not any(e.kind == "open" for e in events):
         guess.notes.append(Msg("note.client_silent"))
         return guess
@@ -363,7 +385,7 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
                       private_found=guess.private_found, learned_from=Msg("dialect.from_client"))
     first_c2s = next((i for i, e in enumerate(events) if e.kind == "c2s"), len(events))
     dialect.greets = any(e.kind == "s2c" for e in events[:first_c2s])
-    hello = _sent(s.relay, named)
+    hello = _sent(s.relay, name_at, next_at)
     if name_b in hello and not (dialect.greets or sub.client_facts.mentions_names):
         # Nobody asked for a name: what we typed went out as an ordinary message.
         dialect.name_format = None
@@ -378,6 +400,7 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
 
     mark = s.type(LEARN_TEXT)
     s.settle()
+    s.refused = s.refused or _refused(s.relay, [*marks, mark])
     said = _sent(s.relay, mark)
     if not hello and text_b not in said:   # it cannot be typed into: a GUI, or it crashed at start
         guess.notes.append(Msg("note.client_sent_nothing", why=_stopped(s.client)))

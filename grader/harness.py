@@ -176,14 +176,13 @@ class Harness:
         waiting.wait_idle(server.program.pid, self.left(SETTLE_TIMEOUT))
 
     def introduce(self, peer: Peer, wait_greeting: bool = True) -> None:
-        """The dialect's login lines, then the name, each after the server's answer to the last (the
-        first after its greeting, if it greets)."""
+        """The lines of the dialect's handshake (the name, a password), each after the server's answer
+        to the last (the first after its greeting, if it greets)."""
         d = self.dialect
-        hello = d.hello(peer.name)
-        if hello is None:
+        if d.hello(peer.name) is None:
             return
         answer = 0 if d.greets else None
-        for data in [*map(d.hello, d.login), hello]:
+        for data in [d.hello(line.replace("{name}", peer.name)) for line in d.handshake()]:
             if answer is not None and wait_greeting:
                 peer.wait_data(self.left(GREETING_TIMEOUT), answer)
                 peer.wait_quiet(0.05, self.left(0.3))

@@ -238,7 +238,7 @@ EN = {
                        "{tried}, tried on a fresh server each, did",
     "note.length_frames": "every message, both ways, is framed by its length: 4 bytes, big-endian, before it",
     "note.typed_name": "the server takes the name so: each user typed {line} into the client as the name",
-    "note.login": "the server closes the connection unless the first line is {login}, a word its code compares it with: every user typed it first, then the name",
+    "note.login": "the server does not take a user who does not type {login}, a word its code compares a line with: every user typed {typed}, each after the server's answer",
     "note.name_typed_twice": "the client kept the name typed at its own prompt and sent nothing (it waits for "
                              "another prompt than its server sends): each user typed the name again, at the "
                              "server's prompt",
@@ -521,7 +521,7 @@ RU = {
                        "гипотезе {tried} (каждая проверялась на новом запуске сервера)",
     "note.length_frames": "каждое сообщение в обе стороны предваряется своей длиной: 4 байта, старший байт первым",
     "note.typed_name": "сервер принимает имя в таком виде: каждый пользователь ввёл в клиент {line} как имя",
-    "note.login": "сервер закрывает соединение, если первая строка не {login} (слово, с которым её сравнивает его код): каждый пользователь ввёл сначала его, затем имя",
+    "note.login": "сервер не принимает пользователя, который не ввёл {login} (слово, с которым его код сравнивает строку): каждый пользователь ввёл {typed}, каждую строку после ответа сервера",
     "note.name_typed_twice": "клиент оставил у себя имя, введённое на его собственный запрос, и ничего не отправил "
                              "(он ждёт не того запроса, что шлёт его сервер): каждый пользователь ввёл имя ещё раз, "
                              "на запрос сервера",

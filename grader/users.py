@@ -218,7 +218,7 @@ class ClientUsers(RawUsers):
         ports = {b.requested[1]: b.port for b in server.program.bindings if b.kind == server.kind}
         user = ClientUser.launch(h.sub.root, entry.script, entry.args, ("127.0.0.1", server.port), kind=server.kind,
                                  name=name, limits=h.limits, ports=ports, typed=entry.typed, python=h.client_python,
-                                 name_line=h.name_line, login=h.dialect.login, greets=h.dialect.greets)
+                                 handshake=h.dialect.handshake(h.name_line), greets=h.dialect.greets)
         h.adopt(server, user.stop, lambda: upstreams(user.relay, server.port))
         # The server first: once it is stuck, all it sent is in the relay's sockets, whose threads are
         # then not settled until they have passed it on.

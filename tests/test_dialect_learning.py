@@ -204,27 +204,45 @@ def busy_machine():
         loop.wait()
 
 
-# The same server, but it hangs up unless the first line is the password in its code.
-PASSWORD_SERVER = SERVER.replace("clients = {{}}", 'clients = {{}}\nSECRET_WORD = "swordfish"').replace(
-    """    conn.sendall("Who goes there? ".encode())""", """\
-    conn.sendall(b"Password: ")
+# The same server with a password in its code: asked before the name or after it; a wrong one
+# hangs up, or is asked for again.
+PROMPT = """    conn.sendall("Who goes there? ".encode())
+    nick = conn.recv(1024).decode().strip()
+"""
+ASK = """    conn.sendall(b"Password: ")
     if conn.recv(1024).decode().strip() != SECRET_WORD:
         conn.close()
         return
-    conn.sendall("Who goes there? ".encode())""")
-assert "SECRET_WORD" in PASSWORD_SERVER and "Password" in PASSWORD_SERVER
+"""
+ASK_AGAIN = """    while True:
+        conn.sendall(b"Password: ")
+        if conn.recv(1024).decode().strip() == SECRET_WORD:
+            break
+        conn.sendall(b"Wrong.\\n")
+"""
+assert PROMPT in SERVER
+
+
+def password_server(ask: str, after_name: bool) -> str:
+    code = SERVER.replace("clients = {{}}", 'clients = {{}}\nSECRET_WORD = "swordfish"')
+    return code.replace(PROMPT, PROMPT + ask if after_name else ask + PROMPT)
 
 
 @pytest.mark.slow   # learns five times in a row
 @pytest.mark.timeout(300)
-def test_a_server_that_hangs_up_on_the_name_is_typed_the_password_its_code_compares_the_first_line_with(tmp_path):
+@pytest.mark.parametrize("ask, after_name, login", [(ASK, False, ("swordfish",)), (ASK, True, ("{name}", "swordfish")),
+                                                    (ASK_AGAIN, False, ("swordfish",)),
+                                                    (ASK_AGAIN, True, ("{name}", "swordfish"))],
+                         ids=["hangs_up_before_the_name", "hangs_up_after_the_name", "asks_again", "asks_again_after_the_name"])
+def test_a_server_that_does_not_take_the_name_is_typed_the_password_its_code_compares_a_line_with(
+        tmp_path, ask, after_name, login):
     path = submission(tmp_path, "password", 0.0)
-    (path / "server.py").write_text(PASSWORD_SERVER.format(delay=0.0), encoding="utf-8")
+    (path / "server.py").write_text(password_server(ask, after_name).format(delay=0.0), encoding="utf-8")
     for _ in range(5):
         d = learn(path)
         learned_login = (d.login, d.greets, d.name_format, d.message_format, d.leave)
-        assert learned_login == (("swordfish",), True, "{name}", "{text}", "/bye")
-    # Where the name is taken as it is, nothing is typed before it.
+        assert learned_login == (login, True, "{name}", "{text}", "/bye")
+    # Where the name is taken as it is, nothing else is typed.
     assert learn(submission(tmp_path, "no_password", 0.0)).login == ()
 
 
