@@ -191,7 +191,7 @@ def learn(sub: Submission, server: "Server", timeout: float = 6.0, guess: Dialec
                                                        stuck, python)
         # The server hung up on the name or asked again: a TA who reads its code types the password it
         # compares a line with, before the name or after it.
-        for login in [(w,) for w in _secrets(sub)] + [("{name}", w) for w in _secrets(sub)] if refused else ():
+        for login in logins(sub) if refused else ():
             tried, _, refused = _learn_with(sub, server, args, deadline,
                                             replace(guess, notes=list(guess.notes), login=login), stuck, python)
             if not refused:
@@ -204,10 +204,12 @@ def learn(sub: Submission, server: "Server", timeout: float = 6.0, guess: Dialec
     return dialect
 
 
-def _secrets(sub: Submission) -> list[str]:
-    """The words the server's code compares input with that may be a password (not a leave word)."""
+def logins(sub: Submission) -> list[tuple[str, ...]]:
+    """The handshakes with a password to try (Dialect.login): each word the server's code compares
+    a line with that may be one (not a leave word), before the name, then each after it."""
     commands = set(sub.server_facts.leave_words + sub.client_facts.leave_words)
-    return [w for w in sub.server_facts.secrets if w not in commands][:MAX_SECRETS]
+    words = [w for w in sub.server_facts.secrets if w not in commands][:MAX_SECRETS]
+    return [(w,) for w in words] + [("{name}", w) for w in words]
 
 
 def _argvs(sub: Submission) -> list[tuple[str, ...]]:

@@ -15,8 +15,9 @@ import dataclasses
 import itertools
 import re
 import time
+from typing import Sequence
 
-from .dialect import Dialect
+from .dialect import Dialect, logins
 from .harness import Harness, ServerDown
 from .kernel import tcp
 from .messages import Msg
@@ -27,6 +28,7 @@ PROBE_WAIT = 1.0          # s for one probe to reach the other user (less once t
 PROBE_QUIET = 0.1         # s of nothing more for Bob after the first probe, before the second...
 PROBE_QUIET_MAX = 0.5     # ...waited at most (less once the server can do nothing more)
 PROBES = ("QX7PROBEA", "QX7PROBEB")   # each hypothesis has a fresh server: the same two tokens serve all
+LOGIN_SHAPES = 2          # hypotheses a password is tried with (the server's own first)
 LAST_START = 0.5          # s of the experiment's time a hypothesis needs at least to be worth starting
 
 # Forms the code tests received data for, by what they are for (the words students use).
@@ -45,7 +47,7 @@ OWN, NAMED, GENERIC = 0, 1, 2
 def confirmed(h: Harness, first: Dialect) -> Dialect:
     """`first` if a message from one raw user reaches another under it; else the first hypothesis of
     the server's code under which one does; else `first`."""
-    return find(h, hypotheses(first, h.sub.server_facts))
+    return find(h, hypotheses(first, h.sub.server_facts, () if first.login else logins(h.sub)))
 
 
 def find(h: Harness, candidates: list[Dialect]) -> Dialect:
@@ -104,9 +106,11 @@ def _delivered(h: Harness, alice, bob, token: str, until: float) -> bool:
 
 # -- the hypotheses ----------------------------------------------------------------------------
 
-def hypotheses(first: Dialect, server: Facts) -> list[Dialect]:
+def hypotheses(first: Dialect, server: Facts, passwords: Sequence[tuple[str, ...]] = ()) -> list[Dialect]:
     """`first`, then the dialects the server's code makes plausible, nearest to `first` first: those
-    that change one thing to what the code names before those that change more or guess."""
+    that change one thing to what the code names before those that change more or guess; last, the
+    handshakes with a password (dialect.logins) on the first LOGIN_SHAPES of them (an extra line
+    before the messages also passes where none is needed)."""
     framings = _ranked([(_framing(first), OWN)] + [(f, NAMED) for f in _named_framings(server)]
                        + [(("stream", "\n"), GENERIC), (("stream", ""), GENERIC)])
     names = _ranked([(_core(first.name_format), OWN)] + [(f + "{name}", NAMED) for f in _forms(server, HANDSHAKE_WORD)]
@@ -127,7 +131,7 @@ def hypotheses(first: Dialect, server: Facts) -> list[Dialect]:
         if _wire(d) not in seen:
             seen.add(_wire(d))
             found.append(d)
-    return found
+    return found + [dataclasses.replace(d, login=login) for login in passwords for d in found[:LOGIN_SHAPES]]
 
 
 def _ranked(values: list) -> list:

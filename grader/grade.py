@@ -239,7 +239,9 @@ def describe(d: dialects.Dialect) -> Msg:
         return Msg("dialect.nothing") if fmt is None else repr(fmt.replace("{{", "{").replace("}}", "}"))
     return Msg("dialect", source=d.learned_from, transport=d.transport.upper(),
                speaks=Msg("dialect.server_first" if d.greets else "dialect.client_first"),
-               name=show(d.name_format), message=show(d.message_format),
+               name=" → ".join(repr(d.name_format.replace("{name}", line)) for line in d.handshake())
+               if d.login and d.name_format else show(d.name_format),
+               message=show(d.message_format),
                leave=Msg("dialect.leave", leave=show(d.leave)) if d.leave else Msg("dialect.close"),
                private=Msg("dialect.private_typed", private=" | ".join(map(repr, d.private_typed))) if d.private_typed
                else Msg("dialect.private", private=show(d.private_format)))

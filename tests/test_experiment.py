@@ -7,7 +7,7 @@ import pytest
 
 from grader import quiescence, source
 from grader.dialect import Dialect
-from grader.experiment import find, hypotheses
+from grader.experiment import LOGIN_SHAPES, find, hypotheses
 from grader.harness import Harness
 from grader.submission import load
 
@@ -71,6 +71,17 @@ def test_the_first_hypothesis_stays_first_and_none_repeats():
     found = hypotheses(first, source.facts('if line.startswith("LOGIN "):\n    pass\n'))
     assert found[0] is first
     assert len({wire(d) for d in found}) == len(found)
+
+
+def test_the_handshakes_with_a_password_come_last_and_only_on_the_likeliest_shapes():
+    first = Dialect(name_format="{name}\n", message_format="{text}\n")
+    logins = [("qwerty",), ("{name}", "qwerty")]
+    plain = hypotheses(first, source.facts(""))
+    found = hypotheses(first, source.facts(""), logins)
+    assert found[:len(plain)] == plain and all(not d.login for d in plain)
+    tail = found[len(plain):]
+    assert [(d.login, wire(d)) for d in tail] == [(login, wire(d)) for login in logins for d in plain[:LOGIN_SHAPES]]
+    assert tail[0].handshake("Alice") == ["qwerty", "Alice"] and tail[-1].handshake("Alice") == ["Alice", "qwerty"]
 
 
 def test_a_json_hypothesis_escapes_what_it_fills_in():
