@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import Callable, Protocol, Sequence
 
-from . import sandbox
+from . import sandbox, wire
 from .kernel import syscalls
 from .messages import Msg
 from .relay_ends import Upstream, client_ends, upstreams
@@ -51,7 +51,8 @@ class Dialect:
     private_typed: tuple[str, ...] = ()  # the forms a user types into the client, best first (typed_private)
     port: int | None = None             # the port the chat is on, as the code asks for it (several listen)
     framing: str = "stream"             # "stream": bytes as the formats say (lines end in their "\n");
-                                        # "length": each one after its length, 4 bytes big-endian
+                                        # "length": each one after its length, 4 bytes big-endian;
+                                        # "decimal:W": after its length in digits, padded with spaces to W bytes
     json_values: bool = False           # names and texts go inside JSON strings (escaped as json.dumps does)
     learned_from: Msg = field(default_factory=lambda: Msg("dialect.from_code"))
     notes: list[Msg] = field(default_factory=list)
@@ -89,7 +90,11 @@ class Dialect:
         if self.json_values:
             values = {k: json.dumps(v, ensure_ascii=False)[1:-1] for k, v in values.items()}
         data = fmt.format_map(_Fill(values)).encode()
-        return struct.pack(">I", len(data)) + data if self.framing == "length" else data
+        if self.framing == "length":
+            return struct.pack(">I", len(data)) + data
+        if self.framing.startswith("decimal:"):
+            return str(len(data)).encode().ljust(int(self.framing[8:])) + data
+        return data
 
     def private(self, name: str, to: str, text: str) -> list[bytes]:
         """Ways to send a private message, most faithful to the student's client first."""
@@ -370,13 +375,7 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
     s.wait(s.started, START_PATIENCE)
     s.settle(GREETING_PATIENCE)
     unasked = name_b in _sent(s.relay)   # from the command line, before anything was typed
-    marks = []   # the relay's events before each line typed
-    if not unasked:
-        for line in guess.handshake(LEARN_NAME):   # each once the server has answered the last
-            marks.append(s.type(line))
-            s.settle()
-    named = len(guess.handshake()) - 1 - guess.handshake().index("{name}")   # lines after the name
-    name_at, next_at = (marks[-1 - named], marks[len(marks) - named] if named else None) if marks else (0, None)
+    marks, hello = _introduce(guess, s) if not unasked else ([], _sent(s.relay))
     events = s.relay.events()
     s.refused = _refused(s.relay, marks)
     if not any(e.kind == "open" for e in events):
@@ -387,7 +386,6 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
                       private_found=guess.private_found, learned_from=Msg("dialect.from_client"))
     first_c2s = next((i for i, e in enumerate(events) if e.kind == "c2s"), len(events))
     dialect.greets = any(e.kind == "s2c" for e in events[:first_c2s])
-    hello = _sent(s.relay, name_at, next_at)
     if name_b in hello and not (dialect.greets or sub.client_facts.mentions_names):
         # Nobody asked for a name: what we typed went out as an ordinary message.
         dialect.name_format = None
@@ -407,6 +405,7 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
     if not hello and text_b not in said:   # it cannot be typed into: a GUI, or it crashed at start
         guess.notes.append(Msg("note.client_sent_nothing", why=_stopped(s.client)))
         return guess
+    said = _framing(dialect, hello, said)
     if text_b in said:
         dialect.message_format = _template(said, {text_b: "{text}", name_b: "{name}"})
     else:
@@ -414,11 +413,36 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
         dialect.notes.append(Msg("note.no_message"))
     if dialect.name_format is None and dialect.client_adds_name:
         dialect.notes.append(Msg("note.name_in_text"))
-    dialect.leave = _leave(sub, s, name_b)
+    dialect.leave = _leave(sub, s, name_b, dialect.framing)
     if unasked and not dialect.greets and _answered_blind(s.relay, name_b):
         # The client spoke as soon as it connected, so who spoke first was a race: ask the server.
         dialect.greets = _speaks_unasked(s) or False
     return dialect
+
+
+def _introduce(guess: Dialect, s: _Session) -> tuple[list[int], bytes]:
+    """Type the handshake's lines (the name, a password), each once the server has answered the
+    last; the relay's event counts before each, and what the client sent for the name."""
+    marks = []
+    for line in guess.handshake(LEARN_NAME):
+        marks.append(s.type(line))
+        s.settle()
+    after = len(guess.handshake()) - 1 - guess.handshake().index("{name}")   # lines after the name
+    return marks, _sent(s.relay, marks[-1 - after], marks[len(marks) - after] if after else None)
+
+
+def _framing(dialect: Dialect, hello: bytes, said: bytes) -> bytes:
+    """Sets the dialect's framing where the client put the length of each message before it (the
+    name's and the message's alike); the message's bytes after that."""
+    framing, body = _unframed(said) if LEARN_TEXT.encode() in said else ("stream", said)
+    if framing == "stream" or (LEARN_NAME.encode() in hello and _unframed(hello)[0] != framing):
+        return said
+    dialect.framing = framing
+    dialect.notes.append(Msg("note.length_frames") if framing == "length" else
+                         Msg("note.decimal_frames", width=framing[8:]))
+    if dialect.name_format is not None and LEARN_NAME.encode() in hello:
+        dialect.name_format = _template(_unframed(hello)[1], {LEARN_NAME.encode(): "{name}"})
+    return body
 
 
 def _stopped(client: "sandbox.Program") -> str:
@@ -439,7 +463,7 @@ def _answered_blind(relay: Relay, name_b: bytes) -> bool:
     return said is not None and name_b not in said
 
 
-def _leave(sub: Submission, s: _Session, name_b: bytes) -> str | None:
+def _leave(sub: Submission, s: _Session, name_b: bytes, framing: str) -> str | None:
     """What the client sends for the first leave command of its code after which a connection ends
     or the client exits; None if none does (it leaves by closing)."""
     for command in sub.client_facts.leave_words + sub.server_facts.leave_words:
@@ -451,9 +475,20 @@ def _leave(sub: Submission, s: _Session, name_b: bytes) -> str | None:
         s.settle(LEAVE_PATIENCE, done=gone)
         if gone():
             s.wait(s.relay.settled)   # what it sent on its way out is recorded
-            sent = _sent(s.relay, mark)
+            found, body = _unframed(_sent(s.relay, mark))
+            sent = body if found == framing else _sent(s.relay, mark)
             return _template(sent, {name_b: "{name}"}) if sent else None
     return None
+
+
+def _unframed(data: bytes) -> tuple[str, bytes]:
+    """The framing of one message the client sent ("length", "decimal:W" or "stream"), and its body."""
+    if len(data) > 4 and struct.unpack(">I", data[:4])[0] == len(data) - 4:
+        return "length", data[4:]
+    width = wire.decimal_header(data)
+    if width is not None and int(data[:width]) == len(data) - width:
+        return f"decimal:{width}", data[width:]
+    return "stream", data
 
 
 def _template(data: bytes, holes: dict[bytes, str]) -> str:

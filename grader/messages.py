@@ -237,6 +237,7 @@ EN = {
     "note.experiment": "under that first guess no message went from one scripted user to another; hypothesis "
                        "{tried}, tried on a fresh server each, did",
     "note.length_frames": "every message, both ways, is framed by its length: 4 bytes, big-endian, before it",
+    "note.decimal_frames": "every message is framed by its length before it, in digits padded with spaces to {width} bytes",
     "note.typed_name": "the server takes the name so: each user typed {line} into the client as the name",
     "note.login": "the server does not take a user who does not type {login}, a word its code compares a line with: every user typed {typed}, each after the server's answer",
     "note.name_typed_twice": "the client kept the name typed at its own prompt and sent nothing (it waits for "
@@ -520,6 +521,7 @@ RU = {
     "note.experiment": "при этой первой догадке сообщение от одного пользователя до другого не дошло; дошло при "
                        "гипотезе {tried} (каждая проверялась на новом запуске сервера)",
     "note.length_frames": "каждое сообщение в обе стороны предваряется своей длиной: 4 байта, старший байт первым",
+    "note.decimal_frames": "каждое сообщение предваряется своей длиной: цифрами, дополненными пробелами до {width} байт",
     "note.typed_name": "сервер принимает имя в таком виде: каждый пользователь ввёл в клиент {line} как имя",
     "note.login": "сервер не принимает пользователя, который не ввёл {login} (слово, с которым его код сравнивает строку): каждый пользователь ввёл {typed}, каждую строку после ответа сервера",
     "note.name_typed_twice": "клиент оставил у себя имя, введённое на его собственный запрос, и ничего не отправил "

@@ -210,15 +210,20 @@ def _parse(text: str) -> ast.Module | None:
 
 
 def _strings_compared(text: str, tree: ast.Module | None) -> list[str]:
-    """String constants a program compares its input with (==, in, startswith), in source order."""
+    """String constants a program compares its input with (==, in, startswith), in source order,
+    also through a module-level name (DISCONNECT_MESSAGE = "!DISCONNECT")."""
     if tree is None:
         return COMPARED_TEXT.findall(text)
     found: list[tuple[int, str]] = []
+    named = {t.id: n.value.value for n in tree.body if isinstance(n, ast.Assign) and isinstance(n.value, ast.Constant)
+             and isinstance(n.value.value, str) for t in n.targets if isinstance(t, ast.Name)}
 
     def add(node: ast.AST) -> None:
         for sub in ast.walk(node):
             if isinstance(sub, ast.Constant) and isinstance(sub.value, str):
                 found.append((sub.lineno, sub.value))
+            elif isinstance(sub, ast.Name) and sub.id in named:
+                found.append((sub.lineno, named[sub.id]))
 
     for node in ast.walk(tree):
         if isinstance(node, ast.Compare):

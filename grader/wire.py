@@ -3,7 +3,8 @@
 A token was delivered when it appears in the readable text of what the server sent a user. Students
 frame their messages in many ways, so the reading forgives all of them at once:
 
-- length-prefixed frames (4-byte big- or little-endian, 2-byte big-endian) are cut apart when the
+- length-prefixed frames (4-byte big- or little-endian, 2-byte big-endian, or the length in decimal
+  digits padded with spaces to a fixed width, as in `str(n).ljust(64)`) are cut apart when the
   whole stream parses as such frames, each frame becoming a line; otherwise control characters
   (NULs, stray length bytes, \\r) become line breaks;
 - bytes that are not UTF-8 become U+FFFD;
@@ -26,6 +27,7 @@ NEAR_WINDOW = 120
 MAX_FRAME = 1 << 24
 # (struct format, prefix size, largest plausible length): the framings tried, most common first.
 _FRAMINGS = ((">I", 4, MAX_FRAME), ("<I", 4, MAX_FRAME), (">H", 2, 1 << 13))
+_DECIMAL_HEADER = re.compile(rb"(\d{1,8}) {2,}")   # "14" and at least two spaces: a padded header, not text
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]+")
 _ESCAPES = re.compile(r"(?:\\u[0-9a-fA-F]{4})+")
 _JSON_START = re.compile(r'[{\["]')
@@ -39,7 +41,32 @@ def frames(data: bytes) -> list[bytes] | None:
         found = _parse_frames(data, fmt, size, largest)
         if found is not None:
             return found
-    return None
+    width = decimal_header(data)
+    return None if width is None else _parse_decimal_frames(data, width)
+
+
+def decimal_header(data: bytes) -> int | None:
+    """The width of the decimal length header `data` starts with ("14" and spaces up to the width),
+    if its length is that of the rest, or of a first frame after which another header follows."""
+    match = _DECIMAL_HEADER.match(data)
+    if match is None:
+        return None
+    width, length = match.end(), int(match[1])
+    rest = data[width + length:]
+    return width if len(data) >= width + length and (not rest or _DECIMAL_HEADER.match(rest)) else None
+
+
+def _parse_decimal_frames(data: bytes, width: int) -> list[bytes] | None:
+    found: list[bytes] = []
+    offset = 0
+    while offset < len(data):
+        header = data[offset:offset + width]
+        if len(header) < width or not _DECIMAL_HEADER.fullmatch(header):
+            return None
+        length = int(header)
+        found.append(data[offset + width:offset + width + length])
+        offset += width + length
+    return found
 
 
 def _parse_frames(data: bytes, fmt: str, size: int, largest: int) -> list[bytes] | None:

@@ -84,6 +84,13 @@ def test_the_handshakes_with_a_password_come_last_and_only_on_the_likeliest_shap
     assert tail[0].handshake("Alice") == ["qwerty", "Alice"] and tail[-1].handshake("Alice") == ["Alice", "qwerty"]
 
 
+def test_a_decimal_framing_puts_the_length_padded_to_its_width_before_every_message():
+    d = Dialect(name_format="{name}", message_format="{text}", framing="decimal:64", login=("s3cret",))
+    assert d.message("Alice", "hi Привет") == b"15".ljust(64) + "hi Привет".encode()   # bytes, not characters
+    assert [d.hello(line.replace("{name}", "Alice")) for line in d.handshake()] == [b"6".ljust(64) + b"s3cret",
+                                                                                   b"5".ljust(64) + b"Alice"]
+
+
 def test_a_json_hypothesis_escapes_what_it_fills_in():
     code = 'import json\nm = json.loads(line)\nif m["type"] == "msg":\n    say(m["text"])\n'
     d = next(d for d in hypotheses(Dialect(), source.facts(code)) if d.json_values)

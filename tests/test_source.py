@@ -238,6 +238,11 @@ ROWS = [
         print(f"Hello {name}")
         sock.send(f"{text}: {name}".encode())
         """, dict(name_prefix=None)),
+    ("a command compared through a module-level name", """
+        DISCONNECT_MESSAGE = "!DISCONNECT"
+        if msg == DISCONNECT_MESSAGE:
+            connected = False
+        """, dict(compared=("!DISCONNECT",), leave_words=("!DISCONNECT",))),
     ("a password the handshake compares the first line with: a constant, or a module-level name", """
         PASSWORD = "qwerty"
         ADMIN = b"root"

@@ -81,6 +81,10 @@ FRAMES = [
     ("only a cut-short frame", struct.pack(">I", 9) + b"abc", None),
     ("a zero length", struct.pack(">I", 0) + b"abc", None),
     ("empty", b"", None),
+    ("decimal, padded to 64", b"1".ljust(64) + b"a" + b"2".ljust(64) + b"bc", [b"a", b"bc"]),
+    ("decimal, padded to 8", b"3".ljust(8) + b"abc", [b"abc"]),
+    ("text that starts with a number", b"12  apples and more text", None),
+    ("a decimal header cut short", b"9".ljust(64) + b"abc", None),
 ]
 
 
