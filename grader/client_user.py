@@ -48,6 +48,9 @@ NAME_WAIT = 3.0
 JOIN_QUIET = 0.2
 # ...or this long has passed.
 JOIN_SETTLE = 1.5
+# A handshake of several lines: once the server's answer to one has begun, the rest of it is in when
+# the wire has been quiet this long (a prompt is one send).
+PROMPT_QUIET = 0.05
 # "A moment later": how long a leave step waits for the client to exit before the next step.
 LEAVE_GRACE = 1.0
 # How long stop() waits for the output watcher.
@@ -236,7 +239,7 @@ class ClientUser:
         for line in handshake:
             if answer is not None:
                 self._wait(lambda: bool(self.received(answer)) or not self.program.alive(), JOIN_SETTLE)
-                self.relay.wait_quiet(JOIN_QUIET, JOIN_SETTLE)
+                self.relay.wait_quiet(PROMPT_QUIET, JOIN_SETTLE)
             answer = self.type_name(line)
 
     @classmethod
