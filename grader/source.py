@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import source_readers
+from . import source_readers, source_text
 
 CACHE_FILES = 256   # texts whose facts are kept: a grading asks for a file's facts again within seconds
 COMPILE_TIMEOUT = 10.0   # s for another interpreter to compile one file
@@ -126,6 +126,8 @@ class Facts:
                                         # they are ("LOGIN ", "NICK:", "msg"): the forms a protocol may take
     keys_read: tuple[str, ...]          # string keys read from mappings (msg["type"], obj.get("text"))
     name_prefix: str | None             # what a client writes before each message ("{name}: "), from the AST
+    enter_first: int                    # input()s whose answer is thrown away before the first kept ("Press
+                                        # Enter to connect"), from the AST: Enter is pressed that often first
     secrets: tuple[str, ...]            # words a value must equal (==, !=), from the AST: a password the
                                         # handshake may want before the name
     # numbers and names
@@ -166,7 +168,7 @@ def facts(text: str) -> Facts:
 
 
 def _read(text: str, tree: ast.Module | None) -> Facts:
-    richer = source_readers.from_text(text) if tree is None else source_readers.from_tree(tree)
+    richer = source_text.from_text(text) if tree is None else source_readers.from_tree(tree)
     compared = tuple(_strings_compared(text, tree))
     private_format, private_found = _private_syntax(text, compared)
     commands = [s.strip() for s in compared + richer["split_on"]]

@@ -251,7 +251,8 @@ def _choose(sources: dict[str, str]) -> tuple[Entry | None, Entry | None]:
         answer = _role_answer(mine, "client")
         return (Entry(server, typed=_role_answer(mine, "server") + "\n"),
                 Entry(server, typed=answer + "\n") if answer is not None else None)
-    return Entry(server), (Entry(client) if client else None)
+    return (Entry(server, typed="\n" * mine.enter_first),
+            Entry(client, typed="\n" * facts[client].enter_first) if client else None)
 
 
 def _role_answer(facts: source.Facts, role: str) -> str | None:

@@ -238,6 +238,16 @@ ROWS = [
         print(f"Hello {name}")
         sock.send(f"{text}: {name}".encode())
         """, dict(name_prefix=None)),
+    ("Enter pressed first: input()s whose answer is thrown away before the first one kept", """
+        input("Press Enter to connect...")
+        input()
+        name = input("Name: ")
+        input("Press Enter to quit")
+        """, dict(enter_first=2)),
+    ("no Enter first: the first input() is kept", """
+        name = input("Name: ")
+        input("Press Enter to quit")
+        """, dict(enter_first=0)),
     ("a command compared through a module-level name", """
         DISCONNECT_MESSAGE = "!DISCONNECT"
         if msg == DISCONNECT_MESSAGE:
@@ -481,6 +491,6 @@ def test_pathological_code_gives_facts_not_an_exception():
 
 def test_only_grader_source_parses_student_code():
     grader = Path(source.__file__).parent
-    readers = {"source.py", "source_readers.py"}
+    readers = {"source.py", "source_readers.py", "source_text.py"}
     reading = re.compile(r"^\s*import ast\b|\b(server|client)_source\b|\bDEFINED\b|LEAVE_WORD|NAME_WORDS\.search\(sub", re.M)
     assert [p.name for p in grader.rglob("*.py") if p.name not in readers and reading.search(p.read_text(encoding="utf-8"))] == []
