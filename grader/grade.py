@@ -5,7 +5,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from . import dialect as dialects
-from . import experiment, facts, interpreters, isolation, quiescence, runner, source
+from . import experiment, facts, interpreters, isolation, learning, quiescence, runner, source
 from .checks import CHECKS
 from .harness import Harness, Server, ServerDown
 from .interpreters import Python
@@ -185,7 +185,7 @@ def learn_dialect(h: Harness, guess: dialects.Dialect, runs_on: RunsOn | None = 
     try:
         server = _chat_port(h, server, guess)
         if sub.client and not problem:
-            guess = dialects.learn(sub, server, timeout=h.left(6.0), guess=guess, stuck=h.policy,
+            guess = learning.learn(sub, server, timeout=h.left(6.0), guess=guess, stuck=h.policy,
                                    python=None if python.own else python.path)
             # Seen reaching the server, the client is what every scripted user types into (grader.users).
             h.clients = guess.learned_from.key == "dialect.from_client"

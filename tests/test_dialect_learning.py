@@ -1,4 +1,4 @@
-"""grader.dialect.learn: what is learned from the student's client depends on what was said, not on
+"""grader.learning.learn: what is learned from the student's client depends on what was said, not on
 how fast the machine said it (issue 12, "determinism under a spinning server").
 
 The races are reproduced on purpose: a server whose prompt comes late (its handler sleeps first, as a
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from grader import dialect as dialects
-from grader import quiescence, sandbox
+from grader import learning, quiescence, sandbox
 from grader.harness import Harness
 from grader.kernel import syscalls
 from grader.relay import Relay
@@ -178,7 +178,7 @@ def learn(path: Path) -> dialects.Dialect:
     with load(str(path)) as sub:
         h = Harness(sub, 20.0)
         try:
-            return dialects.learn(sub, h.start_server(), timeout=6.0, stuck=quiescence.stuck)
+            return learning.learn(sub, h.start_server(), timeout=6.0, stuck=quiescence.stuck)
         finally:
             h.close()
 
@@ -400,7 +400,7 @@ def test_a_client_that_waits_in_select_on_its_socket_and_stdin_is_seen_waiting_f
     with socket.create_server(("127.0.0.1", 0)) as srv, Relay(srv.getsockname()) as relay:
         client = sandbox.start(tmp_path, "client.py", redirect=relay.address, stdin=True)
         try:
-            session = dialects._Session(client, relay, None, time.monotonic() + 20)
+            session = learning._Session(client, relay, None, time.monotonic() + 20)
             assert until(session.started)
             server_end, _ = srv.accept()
             with server_end:
