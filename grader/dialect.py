@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from .messages import Msg
+from .source import Facts
 from .submission import Submission
 
 
@@ -28,6 +29,7 @@ class Dialect:
     private_format: str = "@{to} {text}"
     private_found: bool = False         # the syntax was found in the server's code
     private_typed: tuple[str, ...] = ()  # the forms a user types into the client, best first (typed_private)
+    typed_message: str = "{text}"       # what a user types into the client for a message ("1\n{text}": a menu)
     port: int | None = None             # the port the chat is on, as the code asks for it (several listen)
     framing: str = "stream"             # "stream": bytes as the formats say (lines end in their "\n");
                                         # "length": each one after its length, 4 bytes big-endian;
@@ -80,6 +82,18 @@ class Dialect:
         body = self.private_format.format(to=to, text=text)
         ways = [self.message(name, body), self.bare(body)]
         return list(dict.fromkeys(ways))
+
+
+MENU_PRIVATE = {"private": "{to}\n{text}", "private_text_first": "{text}\n{to}"}
+
+
+def typed_menu(facts: Facts, private: Sequence[str]) -> tuple[str, tuple[str, ...]]:
+    """What a user types into a client whose console menu asks first what to do (Facts.menu): for a
+    message ("1" and the text, else the text), and for a private message the menu's own forms, then
+    `private` (typed_private's) as a message."""
+    message = next((format_literal(o) + "\n{text}" for o, kind in facts.menu if kind == "message"), "{text}")
+    own = tuple(format_literal(o) + "\n" + MENU_PRIVATE[kind] for o, kind in facts.menu if kind in MENU_PRIVATE)
+    return message, own + tuple(message.replace("{text}", form) for form in private)
 
 
 def typed_private(prefixes: Sequence[str], guess: str) -> tuple[str, ...]:

@@ -191,8 +191,8 @@ def learn_dialect(h: Harness, guess: dialects.Dialect, runs_on: RunsOn | None = 
             h.clients = guess.learned_from.key == "dialect.from_client"
             if h.clients:   # started as it was learned: with the name on its command line, if it takes it there
                 sub.client = replace(sub.client, args=guess.client_args)
-                guess.private_typed = dialects.typed_private(
-                    sub.client_facts.private_prefixes + sub.server_facts.private_prefixes, guess.private_format)
+                guess.typed_message, guess.private_typed = dialects.typed_menu(sub.client_facts, dialects.typed_private(
+                    sub.client_facts.private_prefixes + sub.server_facts.private_prefixes, guess.private_format))
             h.client_python = None if python.own else python.path
     finally:
         server.program.stop()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Protocol
 
 from . import sandbox, wire
-from .dialect import Dialect, format_literal, from_source, logins
+from .dialect import Dialect, format_literal, from_source, logins, typed_menu
 from .kernel import syscalls
 from .messages import Msg
 from .relay import Relay
@@ -272,7 +272,7 @@ def _observe(sub: Submission, guess: Dialect, s: _Session) -> Dialect:
     else:
         dialect.name_format = None
 
-    mark = s.type(LEARN_TEXT)
+    mark = s.type(typed_menu(sub.client_facts, ())[0].format(text=LEARN_TEXT))
     s.settle()
     s.refused = s.refused or _refused(s.relay, [*marks, mark])
     said = _sent(s.relay, mark)

@@ -126,6 +126,8 @@ class Facts:
                                         # they are ("LOGIN ", "NICK:", "msg"): the forms a protocol may take
     keys_read: tuple[str, ...]          # string keys read from mappings (msg["type"], obj.get("text"))
     name_prefix: str | None             # what a client writes before each message ("{name}: "), from the AST
+    menu: tuple[tuple[str, str], ...]   # a console menu's options, from the AST: ("1", "message"), ("2",
+                                        # "private"), ("3", "leave") (source_readers._menu)
     enter_first: int                    # input()s whose answer is thrown away before the first kept ("Press
                                         # Enter to connect"), from the AST: Enter is pressed that often first
     secrets: tuple[str, ...]            # words a value must equal (==, !=), from the AST: a password the
@@ -189,7 +191,8 @@ def _read(text: str, tree: ast.Module | None) -> Facts:
         reads_stdin=bool(READS_STDIN.search(text)),
         takes_name_arg=bool(NAME_ARG.search(text)),
         compared=compared,
-        leave_words=tuple(dict.fromkeys(w for w in (s.strip() for s in compared) if LEAVE_WORD.match(w))),
+        leave_words=tuple(dict.fromkeys([o for o, kind in richer["menu"] if kind == "leave"]
+                                        + [w for w in (s.strip() for s in compared) if LEAVE_WORD.match(w)])),
         private_format=private_format,
         private_found=private_found,
         private_prefixes=tuple(dict.fromkeys(w for w in commands if PRIVATE_WORD.match(w))),

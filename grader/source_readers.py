@@ -29,6 +29,9 @@ MAX_PORT = 65535
 MAX_WIRE_FORM = 16   # characters: longer constants compared with are sentences, not protocol forms
 # What may be a password: one word, not a command ("/quit", "@all", "!help").
 SECRET = re.compile(r"[^\s/@!]\S{0,63}")
+SENDS = re.compile(r"send|write|put", re.I)   # the calls that put a line on the wire: sendall, send_msg...
+RECIPIENT = re.compile(r"кому|получател|адресат|\bto\b|whom|recipient", re.I)
+EXITS = {"exit", "quit", "sys.exit", "os._exit"}
 NOT_INPUT = re.compile(r"__name__|\bargv\b|\bplatform\b|\bos\.name\b")   # what is compared, but never received
 # A string that asks for a name: one of these words, in a sentence or a prompt (not a bare key).
 NAME_PROMPT = re.compile(r"\b(name|nick|nickname|username|login|alias|handle|имя|ник|никнейм|логин|псевдоним|зовут|"
@@ -149,7 +152,46 @@ def from_tree(tree: ast.Module) -> dict[str, object]:
         "name_prefix": _name_prefix(t),
         "secrets": _secrets(t, tree),
         "enter_first": _enter_first(t),
+        "menu": _menu(t),
     }
+
+
+def _menu(t: _Tree) -> tuple[tuple[str, str], ...]:
+    """The options of a console menu: (what is typed, what its branch does) for each `if choice == "1":`
+    on a variable an input() was assigned to: one more input() and a send is "message", two are
+    "private" ("private_text_first" where only the second asks who for), none and a break, a return
+    or an exit is "leave". Where the variable is itself sent (a chat line, `if msg == "/pm":`), a
+    branch that sends one more line is no message option (`/nick` and a new name)."""
+    chosen = {a.targets[0].id for a in t.of(ast.Assign) if len(a.targets) == 1 and isinstance(a.targets[0], ast.Name)
+              and any(isinstance(c, ast.Call) and _dotted(c.func) == "input" for c in ast.walk(a.value))}
+    sent = {n.id for c in t.calls if SENDS.search(_last(c.func)) for a in c.args for n in ast.walk(a)
+            if isinstance(n, ast.Name)}
+    found = []
+    for node in t.of(ast.If):
+        test = node.test
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Eq)):
+            continue
+        left = test.left.func.value if isinstance(test.left, ast.Call) and isinstance(test.left.func, ast.Attribute) \
+            else test.left
+        option = _text(test.comparators[0])
+        kind = _branch(node.body) if isinstance(left, ast.Name) and left.id in chosen and option else None
+        if kind and not (kind == "message" and left.id in sent):
+            found.append((option, kind))
+    return _unique(found)
+
+
+def _branch(body: list[ast.stmt]) -> str | None:
+    nodes = _in_order(n for stmt in body for n in ast.walk(stmt))
+    prompts = [_prompt(c.args[0]) if c.args else "" for c in nodes if isinstance(c, ast.Call) and _dotted(c.func) == "input"]
+    sends = any(isinstance(c, ast.Call) and SENDS.search(_last(c.func)) for c in nodes)
+    if len(prompts) == 1 and sends:
+        return "message"
+    if len(prompts) == 2 and sends:
+        who = [bool(p and (asks_for_name(p) or RECIPIENT.search(p))) for p in prompts]
+        return "private_text_first" if who == [False, True] else "private"
+    leaves = any(isinstance(n, (ast.Break, ast.Return)) or isinstance(n, ast.Call) and _dotted(n.func) in EXITS
+                 for n in nodes)
+    return "leave" if not prompts and leaves else None
 
 
 def _enter_first(t: _Tree) -> int:

@@ -73,4 +73,5 @@ def from_text(text: str) -> dict[str, object]:
         "name_prefix": None,
         "secrets": (),
         "enter_first": 0,
+        "menu": (),
     }

@@ -261,10 +261,11 @@ class ClientUsers(RawUsers):
         return text
 
     def say(self, peer: ClientPeer, text: str) -> bool:
-        return self.send(peer, text)
+        return self.send(peer, self.plain(text))
 
     def plain(self, text: str) -> str:
-        return text
+        """What a user types for `text` (a console menu's option first, where the client has one)."""
+        return self.h.dialect.typed_message.format(text=text)
 
     def not_sent(self, peer: ClientPeer, token: str) -> str | None:
         if peer.last_typed is None or token.encode() in peer.user.sent(peer.last_typed):

@@ -238,6 +238,27 @@ ROWS = [
         print(f"Hello {name}")
         sock.send(f"{text}: {name}".encode())
         """, dict(name_prefix=None)),
+    ("a console menu: an option per branch on the choice, by what the branch does", """
+        while True:
+            choice = input("1 - all, 2 - private, 3 - who, 4 - exit: ").strip()
+            if choice == "1":
+                sock.sendall(("MSG " + input("Text: ")).encode())
+            elif choice == "2":
+                text = input("Text: ")
+                send_line("PM " + input("To whom: ") + " " + text)
+            elif choice == "3":
+                sock.sendall(b"WHO")
+            elif choice == "4":
+                break
+        """, dict(menu=(("1", "message"), ("2", "private_text_first"), ("4", "leave")), leave_words=("4",))),
+    ("a chat line is no menu: a command that sends one more line is not the message option", """
+        msg = input()
+        if msg == "/nick":
+            sock.send(input("new nick: ").encode())
+        elif msg == "/pm":
+            sock.send(("PM " + input("to: ") + " " + input("text: ")).encode())
+        sock.send(msg.encode())
+        """, dict(menu=(("/pm", "private"),))),
     ("Enter pressed first: input()s whose answer is thrown away before the first one kept", """
         input("Press Enter to connect...")
         input()
